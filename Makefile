@@ -1,0 +1,73 @@
+# litgrad: the pages in docs/ are the program. Every tool runs from .venv/bin, so no activation is needed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+# Browser used by the browser tests (they read $CHROMIUM); CI on GitHub points it at Google Chrome.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+# Directories that `ruff format --check` looks at, among those that exist.
+FMT_DIRS := $(wildcard src tools tests benchmarks)
+
+# need(command or path, Debian package, name): install a missing system tool with apt-get when we
+# are root, otherwise stop and say how to install it.
+need = if ! command -v $(1) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "$(3) ($(1)) is missing: installing Debian package $(2)"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(2); \
+	  fi; \
+	  command -v $(1) >/dev/null 2>&1 || { \
+	    echo "error: $(3) ('$(1)') not found. Install it, e.g. 'sudo apt-get install $(2)'" \
+	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
+	fi
+
+.PHONY: venv sysdeps graphviz chromium tangle build serve test bench clean
+
+# venv: create .venv if missing and install the package with its test extra; the stamp file makes
+# this re-run only when pyproject.toml is newer than the last install.
+venv: $(VENV)/.installed-test
+$(VENV)/.installed-test: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# sysdeps: system tools pip cannot provide: Graphviz (graphs drawn at build time), Chromium (browser tests).
+sysdeps: graphviz chromium
+graphviz:
+	@$(call need,dot,graphviz,Graphviz)
+chromium:
+	@$(call need,$(CHROMIUM),chromium,Chromium)
+
+# tangle: regenerate src/litgrad/ from the code blocks in docs/.
+tangle: venv
+	$(BIN)/python tools/tangle.py
+
+# build: tangle, then build the site into site/ (strict: any warning fails) and print the wall time.
+build: venv graphviz tangle
+	TIMEFORMAT='site/ built in %1Rs'; time $(BIN)/mkdocs build --strict -d site
+
+# serve: serve the site on http://127.0.0.1:8000, rebuilding only the pages that change.
+serve: venv graphviz tangle
+	$(BIN)/mkdocs serve --strict -a 127.0.0.1:8000 --dirty
+
+# test: every check: pages and src/ agree, lint, formatting, then the test suite (which builds the site).
+test: venv sysdeps
+	$(BIN)/python tools/tangle.py --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check $(FMT_DIRS)
+	$(BIN)/pytest
+
+# bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/run.py
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[bench]'
+	touch $@
+
+# clean: remove the built site and tool caches (keeps .venv; `rm -rf .venv` for a fresh start).
+clean:
+	rm -rf site .pytest_cache .ruff_cache src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
