@@ -179,16 +179,21 @@ class Value:
 def topo_sort(root):
     """Return `root` and every value it depends on, each once, operands before results.
 
-    An explicit stack replaces recursion, so the depth of the graph is limited by memory only.
+    The order is that of a depth-first walk through the operands in order, like the recursive
+    `build_topo` of the notes; an explicit stack replaces the recursion, so any depth works.
     """
-    order, seen = [], set()
-    stack = [(root, False)]
+    order, seen = [], {root}
+    stack = [(root, iter(root._prev))]
     while stack:
-        v, operands_done = stack.pop()
-        if operands_done:
+        v, operands = stack[-1]
+        for operand in operands:
+            if operand not in seen:
+                seen.add(operand)
+                if operand._prev:
+                    stack.append((operand, iter(operand._prev)))
+                    break  # visit this operand's operands first, then come back to `v`
+                order.append(operand)  # a leaf: nothing to visit first
+        else:  # every operand of `v` is done
+            stack.pop()
             order.append(v)
-        elif v not in seen:
-            seen.add(v)
-            stack.append((v, True))
-            stack.extend([(operand, False) for operand in reversed(v._prev)])
     return order
