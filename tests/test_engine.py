@@ -1,4 +1,4 @@
-"""The contract of `litgrad.engine`: construction, arithmetic, domain errors, backward, determinism."""
+"""The contract of `litgrad.engine`: construction, arithmetic, errors, backward, determinism."""
 
 import math
 import operator
@@ -337,6 +337,14 @@ def test_backward_twice_accumulates_leaves_and_recomputes_interior():
     assert f.grad == 1.0
 
 
+def test_backward_on_a_leaf_accumulates_too():
+    a = Value(3.0)
+    a.backward()
+    assert a.grad == 1.0
+    a.backward()
+    assert a.grad == 2.0  # a root that is a leaf is still a leaf
+
+
 def test_topo_sort_each_node_once_operands_first_root_last():
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
     d = a * b
@@ -471,3 +479,10 @@ def test_neuron_with_tanh_built_from_exp():
     o2.backward()
     for v, g in zip(leaves2, expected, strict=True):
         assert math.isclose(v.grad, g, rel_tol=1e-12, abs_tol=1e-12), v.label
+
+
+@pytest.mark.parametrize("expression", ["a - True", "True - a", "a - 'x'", "'x' - a"])
+def test_subtraction_refuses_bools_and_strings_with_the_minus_in_the_message(expression):
+    a = Value(3.0)  # noqa: F841 (used by eval)
+    with pytest.raises(TypeError, match="unsupported operand type.*for -"):
+        eval(expression)

@@ -6,8 +6,6 @@ moderately scaled functions and input ranges below (truncation ~ h**2 * f''' / 6
 absolute for gradients below 1 (tanh's tails, relu's flat side).
 """
 
-import math
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,6 +110,6 @@ def test_composite_with_shared_nodes_matches_finite_differences(x):
     def f(v):
         t = v.tanh()
         s = v * v + 1
-        return t * s.log() + (t / s) ** 2 + 2 ** t - (v * 0.5).exp() * t
+        return t * s.log() + (t / s) ** 2 + 2**t - (v * 0.5).exp() * t
 
     check_unary(f, x, "composite")

@@ -38,7 +38,9 @@ def grad_of(t):
 
 
 def assert_close(got, want, what, rel=REL, abs_=ABS):
-    assert math.isclose(got, want, rel_tol=rel, abs_tol=abs_), f"{what}: litgrad {got!r}, torch {want!r}"
+    assert math.isclose(got, want, rel_tol=rel, abs_tol=abs_), (
+        f"{what}: litgrad {got!r}, torch {want!r}"
+    )
 
 
 # --------------------------------------------------------------------------- unary operators

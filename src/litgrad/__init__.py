@@ -3,6 +3,7 @@
 #   docs/notes/06-mlp.md
 """litgrad: a scalar autograd engine and a tiny neural-network library, tangled from its pages."""
 
+from .check import GradCheck, gradcheck
 from .engine import Value, topo_sort
 from .graph import draw_graph, to_svg
 from .nn import MLP, Layer, Module, Neuron

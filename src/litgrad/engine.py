@@ -157,9 +157,13 @@ class Value:
         return self + other
 
     def __sub__(self, other):  # self - other
+        if not isinstance(other, Value) and not _is_number(other):
+            return NotImplemented  # check before negating: -True would slip through as -1
         return self + (-other)
 
     def __rsub__(self, other):  # other - self
+        if not _is_number(other):
+            return NotImplemented
         return other + (-self)
 
     def __rmul__(self, other):  # other * self

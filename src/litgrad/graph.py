@@ -8,6 +8,7 @@ import graphviz
 from .engine import topo_sort
 
 INK, CARD, LINE, OP_FILL = "#1b1f3b", "#eef0fb", "#5c6bc0", "#ffe8b3"
+FOCUS, RECEIVED, EMPTY = "#ffd166", "#c8f0d0", "#8a8fa8"  # for the step-through (page 3)
 _FONT = {"fontname": "Helvetica", "fontsize": "11", "fontcolor": INK}
 _OP = {"shape": "circle", "style": "filled", "fillcolor": OP_FILL, "color": LINE, "width": "0.3"}
 
@@ -17,15 +18,19 @@ def _fmt(x):
     return f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e6 else f"{x:.3e}"
 
 
-def _record(v):
-    cells = [html.escape(v.label) or "&nbsp;", f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"]
-    row = "".join(f'<td bgcolor="{CARD}">{cell}</td>' for cell in cells)
+def _record(v, grad, fill):
+    shown = f"grad {_fmt(grad)}" if grad is not None else f'<font color="{EMPTY}">grad ?</font>'
+    cells = [html.escape(v.label) or "&nbsp;", f"data {_fmt(v.data)}", shown]
+    row = "".join(f'<td bgcolor="{fill}">{cell}</td>' for cell in cells)
     table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="4" color="{}">'
     return f"<{table.format(LINE)}<tr>{row}</tr></table>>"
 
 
-def draw_graph(root, rankdir="LR"):
+def draw_graph(root, rankdir="LR", *, grads=None, focus=None):
     """Return a `graphviz.Digraph` of `root` and every value it depends on.
+
+    `grads` maps values to the gradient to show instead of `.grad` (a missing one shows as
+    empty); `focus` highlights one value and its operands. The step-through uses both.
 
     >>> from litgrad import Value
     >>> a = Value(2.0, label="a")
@@ -37,13 +42,17 @@ def draw_graph(root, rankdir="LR"):
         node_attr=_FONT,
         edge_attr={"color": LINE, "arrowsize": "0.6"},
     )
+    operands = focus._prev if focus is not None else ()
     ids = {}
     for i, v in enumerate(topo_sort(root)):  # iterative: any depth works
         ids[v] = vid = f"v{i}"
-        dot.node(vid, _record(v), shape="plain")
+        grad = v.grad if grads is None else grads.get(v)
+        fill = FOCUS if v is focus else RECEIVED if any(v is o for o in operands) else CARD
+        dot.node(vid, _record(v, grad, fill), shape="plain")
         if v._op:
             op = vid + "op"
-            dot.node(op, html.escape(v._op), **_OP)
+            style = dict(_OP, fillcolor=FOCUS, penwidth="2") if v is focus else _OP
+            dot.node(op, html.escape(v._op), **style)
             dot.edge(op, vid)
             for operand in v._prev:  # duplicates kept: `a + a` draws two edges
                 dot.edge(ids[operand], op)
