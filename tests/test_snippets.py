@@ -38,3 +38,42 @@ def test_examples_run_in_page_order(page, tmp_path, monkeypatch):
                 exec(code, namespace)
         except Exception as error:  # report the page and line of the failing block
             pytest.fail(f"{block.where()}: {type(error).__name__}: {error}")
+
+
+def readme_neuron_svg():
+    """The README's picture: the neuron of page 2 after backward(), labelled."""
+    from litgrad import Value, draw_graph, to_svg
+
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    b = Value(6.7, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return to_svg(draw_graph(o))
+
+
+README_SVG = ROOT / "docs" / "assets" / "neuron-graph.svg"
+
+
+def test_readme_picture_is_what_draw_graph_draws():
+    # Regenerate with: PYTHONPATH=tools .venv/bin/python tests/test_snippets.py
+    assert README_SVG.read_text(encoding="utf-8") == readme_neuron_svg()
+
+
+def test_readme_example_prints_what_its_comment_says():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in parse_blocks(text, "README.md") if b.info == "python"]
+    assert blocks, "README.md has no python example"
+    for block in blocks:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile("\n".join(block.lines), block.where(), "exec"), {})
+        promised = [line.split("# ", 1)[1] for line in block.lines if "print(" in line]
+        assert out.getvalue().splitlines() == promised
+
+
+if __name__ == "__main__":
+    README_SVG.write_text(readme_neuron_svg(), encoding="utf-8")
