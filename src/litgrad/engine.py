@@ -4,6 +4,7 @@
 #   docs/notes/03-backward.md
 #   docs/notes/04-operations.md
 #   docs/notes/05-reflected.md
+#   docs/notes/09-faster.md
 """Scalar reverse-mode automatic differentiation: the `Value` class."""
 
 import math
@@ -201,3 +202,83 @@ def topo_sort(root):
             stack.pop()
             order.append(v)
     return order
+
+
+def weighted_sum(weights, inputs, bias=0.0):
+    """`bias + sum(w * x for w, x in zip(weights, inputs))` as one `Value` with one backward step.
+
+    Weights, inputs and bias may each be a `Value` or a plain number. The `Value`s among them are
+    the node's operands (the bias first), and each one's local derivative is the other factor of
+    its product, or 1.0 for the bias; the gradients are those of the elementary chain of `*` and
+    `+`, which adds the products to the bias in the same order.
+
+    >>> w, x = [Value(2.0), Value(-1.0)], [3.0, Value(4.0)]
+    >>> s = weighted_sum(w, x, Value(0.5))
+    >>> s.data, len(s._prev)  # 0.5 + 2*3 - 1*4; the bias, both weights and x[1]
+    (2.5, 4)
+    >>> s.backward()
+    >>> [wi.grad for wi in w], x[1].grad
+    ([3.0, 4.0], -1.0)
+    """
+    weights, inputs = _sequence("weights", weights), _sequence("inputs", inputs)
+    if len(weights) != len(inputs):
+        n, m = len(weights), len(inputs)
+        raise ValueError(f"weighted_sum needs one input per weight, got {n} weights and {m} inputs")
+    if isinstance(bias, Value):
+        data, operands, local = bias.data, [bias], [1.0]
+    else:
+        data, operands, local = _number("the bias", bias), [], []
+    for w, x in zip(weights, inputs):
+        w_is_value, x_is_value = isinstance(w, Value), isinstance(x, Value)
+        wd = w.data if w_is_value else w if type(w) is float else _number("each weight", w)
+        xd = x.data if x_is_value else x if type(x) is float else _number("each input", x)
+        if w_is_value:
+            operands.append(w)
+            local.append(xd)  # d(w * x)/dw = x
+        if x_is_value:
+            operands.append(x)
+            local.append(wd)  # d(w * x)/dx = w
+        data += wd * xd
+    return Value(data, "", tuple(operands), tuple(local), "Σw·x")
+
+
+def total(values):
+    """The sum of `values` (`Value`s or plain numbers) as one `Value`; every local derivative is 1.
+
+    Like `sum`, it adds from left to right and the sum of nothing is zero (a `Value` with no
+    operands).
+
+    >>> a, b = Value(1.5), Value(-4.0)
+    >>> t = total([a, b, a, 2.0])
+    >>> t.data, len(t._prev)
+    (1.0, 3)
+    >>> t.backward()
+    >>> a.grad, b.grad
+    (2.0, 1.0)
+    """
+    data, operands = 0.0, []
+    for v in _sequence("values", values):
+        if isinstance(v, Value):
+            data += v.data
+            operands.append(v)
+        else:
+            data += v if type(v) is float else _number("each value", v)
+    return Value(data, "", tuple(operands), (1.0,) * len(operands), "Σ")
+
+
+def _sequence(name, items):
+    """`items` itself if it is a list or tuple, else its items in a tuple (read once)."""
+    if type(items) is list or type(items) is tuple:
+        return items
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        got = f"{type(items).__name__}: {items!r}"
+        raise TypeError(f"{name} must be a list of Values or numbers, got {got}")
+    return tuple(items)
+
+
+def _number(what, x):
+    """`x` as a float, or a TypeError that says what it should have been."""
+    if _is_number(x):
+        return float(x)
+    got = f"{type(x).__name__}: {x!r}"
+    raise TypeError(f"{what} must be a Value or a real number, got {got}")

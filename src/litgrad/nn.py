@@ -6,13 +6,13 @@
 import random
 from numbers import Integral
 
-from .engine import Value
+from .engine import Value, weighted_sum
 
-ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh"}  # accepted names, and how __repr__ shows them
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh"}  # accepted names, as __repr__ shows them
 
 
 def _check_size(name, n):
-    """Return `n` if it is a positive int; otherwise raise an error naming `name` and `n`."""
+    """Return `n` if it is a positive int, else raise an error naming `name` and `n`."""
     if isinstance(n, bool) or not isinstance(n, Integral):
         raise TypeError(f"{name} must be an int, got {type(n).__name__}: {n!r}")
     if n < 1:
@@ -21,10 +21,21 @@ def _check_size(name, n):
 
 
 class Module:
-    """What every part of a network shares: its parameters, and a way to clear their gradients."""
+    """What every part of a network shares: its parameters, and a way to clear their gradients.
+
+    >>> random.seed(0)
+    >>> model = MLP(3, [4, 4, 1])
+    >>> len(model.parameters())  # (3 * 4 + 4) + (4 * 4 + 4) + (4 * 1 + 1)
+    41
+    >>> loss = model([1.0, 2.0, 3.0]) ** 2
+    >>> loss.backward()
+    >>> model.zero_grad()
+    >>> {p.grad for p in model.parameters()}
+    {0.0}
+    """
 
     def parameters(self):
-        """Every trainable `Value` of this module, in a fixed order."""
+        """Every trainable `Value` of this module, always in the same order."""
         return []
 
     def zero_grad(self):
@@ -34,7 +45,7 @@ class Module:
 
 
 class Neuron(Module):
-    """A weighted sum of the inputs plus a bias, passed through an activation.
+    """A weighted sum of the inputs plus a bias, then an activation.
 
     >>> random.seed(0)
     >>> n = Neuron(3)
@@ -48,7 +59,7 @@ class Neuron(Module):
     (TanhNeuron(2), LinearNeuron(5))
     """
 
-    def __init__(self, nin, nonlin=True, activation="relu"):
+    def __init__(self, nin, nonlin=True, activation="relu", fused=False):
         _check_size("nin", nin)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
@@ -56,11 +67,15 @@ class Neuron(Module):
         self.b = Value(0.0)
         self.nonlin = nonlin
         self.activation = activation
+        self.fused = fused  # one node for the weighted sum: page 9
 
     def __call__(self, x):
         if len(x) != len(self.w):
             raise ValueError(f"expected {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.fused:
+            act = weighted_sum(self.w, x, self.b)
+        else:
+            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
         if not self.nonlin:
             return act
         return act.relu() if self.activation == "relu" else act.tanh()
@@ -74,7 +89,7 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons reading the same inputs; calling it returns their outputs as a list.
+    """`nout` neurons reading the same inputs; a call returns their outputs as a list.
 
     >>> random.seed(0)
     >>> layer = Layer(3, 2)
@@ -99,7 +114,7 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers applied one after the other; hidden layers are non-linear, the last one linear.
+    """Layers applied in turn: hidden layers are non-linear, the last one linear.
 
     >>> random.seed(0)
     >>> model = MLP(3, [4, 4, 1])
@@ -109,7 +124,7 @@ class MLP(Module):
     'Value'
     """
 
-    def __init__(self, nin, nouts, activation="relu"):
+    def __init__(self, nin, nouts, activation="relu", fused=False):
         _check_size("nin", nin)
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
             got = f"{type(nouts).__name__}: {nouts!r}"
@@ -120,7 +135,7 @@ class MLP(Module):
         sz = [nin] + nouts
         last = len(nouts) - 1
         self.layers = [
-            Layer(sz[i], sz[i + 1], nonlin=i != last, activation=activation)
+            Layer(sz[i], sz[i + 1], nonlin=i != last, activation=activation, fused=fused)
             for i in range(len(nouts))
         ]
 

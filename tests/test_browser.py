@@ -1,0 +1,402 @@
+"""The built site in a real browser: chromium, driven by Playwright, on the site at 127.0.0.1.
+
+The site is built once per session (the `site_dir` fixture, tests/conftest.py) and served under the
+path of its site_url (/litgrad/), as GitHub Pages serves it, with 404.html for unknown addresses.
+Every request the browser makes is recorded; any to a host other than 127.0.0.1 is refused and
+fails the test. The browser is $CHROMIUM (the Makefile sets it; Debian's /usr/bin/chromium by
+default), never a download: these tests fail, not skip, when it is missing.
+
+Each page's full-page screenshot goes to build/screenshots/<page>.png, with one in dark mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+from urllib.request import urlopen
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from test_site_build import CONFIG, NAV_PAGES, built_path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PREFIX = urlsplit(CONFIG.get("site_url") or "/").path.rstrip("/") + "/"  # "/litgrad/"
+NOTES_PAGES = [p for p in NAV_PAGES if re.fullmatch(r"notes/[^/]+\.md", p)]
+ENGINE_PAGES = [p for p in NOTES_PAGES if re.match(r"notes/0[1-5]-", p)]
+NOTEBOOK_LINK = "Download this page as a notebook"
+COPY = "button[data-md-type=copy], button.md-clipboard"  # Material's copy button, 9.7+ and before
+TIMEOUT_MS = 20_000
+
+
+def shot_name(page: str) -> str:
+    """`notes/01-value.md` -> `notes-01-value`."""
+    return re.sub(r"\.(md|ipynb)$", "", page).replace("/", "-")
+
+
+def page_url(base: str, page: str) -> str:
+    path = built_path(page).as_posix()
+    return base + (path[: -len("index.html")] if path.endswith("index.html") else path)
+
+
+# --- The server ---------------------------------------------------------------------------------
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under PREFIX; anything else, or a missing file, gets 404.html and a 404."""
+
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".ipynb": "application/x-ipynb+json",
+    }
+
+    def translate_path(self, path: str) -> str:
+        path = urlsplit(path).path
+        if not path.startswith(PREFIX):
+            return str(Path(self.directory) / "\0outside")  # no such file: a 404
+        return super().translate_path("/" + path[len(PREFIX) :])
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        not_found = Path(self.directory) / "404.html"
+        if code != 404 or not not_found.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet: failures are reported by the tests
+
+
+@pytest.fixture(scope="module")
+def base_url(site_dir: Path) -> Iterator[str]:
+    """The site's address: http://127.0.0.1:<free port>/litgrad/."""
+    handler = functools.partial(_SiteHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# --- The browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"no browser at CHROMIUM={CHROMIUM!r}: install Debian's chromium (`make test` does, "
+            "as root) or point $CHROMIUM at Chrome or Chromium",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One browser context: every request it makes, and every console or page error."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self.requests: list[str] = []
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        self.requests.append(url)
+        if urlsplit(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def new_page(self) -> Page:
+        page = self.context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        return page
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.errors.append(f"console error: {message.text} ({where})")
+
+    def check(self) -> None:
+        """No request left the site, and nothing went wrong in the console."""
+        assert not self.outside, "requests outside the site:\n" + "\n".join(self.outside)
+        assert not self.errors, "\n".join(self.errors)
+
+
+@pytest.fixture
+def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme="light", accept_downloads=True
+    )
+    try:
+        yield Visit(context)
+    finally:
+        context.close()
+
+
+def title(tab: Page) -> str:
+    """The page's <h1>, without its permalink sign."""
+    return tab.locator("article h1").first.inner_text().rstrip("¶").strip()
+
+
+def open_page(visit: Visit, base_url: str, page: str) -> Page:
+    tab = visit.new_page()
+    response = tab.goto(page_url(base_url, page), wait_until="networkidle")
+    assert response is not None and response.status == 200, f"{page}: HTTP {response.status}"
+    return tab
+
+
+# Size, visibility and drawing of each graph; whether it is a frame of a step-through widget.
+_GRAPHS_JS = """els => els.map(e => {
+  const box = e.getBoundingClientRect();
+  return {width: box.width, height: box.height, visible: e.checkVisibility(),
+          nodes: e.querySelectorAll("g.node").length,
+          stepper: e.closest(".litgrad-stepper") ? [...document.querySelectorAll(
+            ".litgrad-stepper")].indexOf(e.closest(".litgrad-stepper")) : -1};
+})"""
+
+
+def assert_graphs_visible(tab: Page, page: str) -> None:
+    graphs = tab.locator("svg.litgrad-graph").evaluate_all(_GRAPHS_JS)
+    assert graphs, f"{page}: no svg.litgrad-graph"
+    shown = [g for g in graphs if g["visible"]]
+    for g in shown:
+        assert g["width"] > 0 and g["height"] > 0 and g["nodes"] > 0, f"{page}: empty graph {g}"
+    hidden = [g for g in graphs if not g["visible"] and g["stepper"] < 0]
+    assert not hidden, f"{page}: {len(hidden)} graph(s) outside a step-through widget are hidden"
+    for stepper in {g["stepper"] for g in graphs if g["stepper"] >= 0}:
+        frames = [g for g in shown if g["stepper"] == stepper]
+        assert len(frames) == 1, f"{page}: step-through widget {stepper} shows {len(frames)} frames"
+
+
+# --- Every page ---------------------------------------------------------------------------------
+
+# The text a reader sees, without code (where a backslash-paren may be Python).
+_PROSE_JS = """() => {
+  const article = document.querySelector("article").cloneNode(true);
+  article.querySelectorAll("pre, code, script, style, svg").forEach(e => e.remove());
+  return article.textContent;
+}"""
+
+
+@pytest.mark.parametrize("page", NAV_PAGES)
+def test_page_loads_with_no_error_and_nothing_from_outside(
+    visit: Visit, base_url: str, page: str
+) -> None:
+    tab = open_page(visit, base_url, page)
+    assert tab.locator("article h1").first.is_visible(), f"{page}: no visible title"
+    # Math is MathML, laid out by the browser; no TeX is left in the text.
+    math = tab.locator("article .arithmatex")
+    assert math.count() == tab.locator("article .arithmatex math").count(), f"{page}: raw TeX"
+    for box in math.locator("math").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect()).map(r => [r.width, r.height])"
+    ):
+        assert box[0] > 0 and box[1] > 0, f"{page}: a <math> element has no size"
+    prose = tab.evaluate(_PROSE_JS)
+    assert not re.search(r"\\[()\[\]]|\$\$", prose), f"{page}: raw TeX in the text"
+    # Previous / next links, in nav order.
+    index = NAV_PAGES.index(page)
+    footer = tab.locator("nav.md-footer__inner")
+    assert (footer.locator("a.md-footer__link--prev").count() == 1) == (index > 0)
+    assert (footer.locator("a.md-footer__link--next").count() == 1) == (index < len(NAV_PAGES) - 1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / f"{shot_name(page)}.png", full_page=True)
+    visit.check()
+    assert visit.requests, "no request recorded"
+
+
+@pytest.mark.parametrize("page", ENGINE_PAGES)
+def test_engine_page_graphs_are_visible_svg(visit: Visit, base_url: str, page: str) -> None:
+    tab = open_page(visit, base_url, page)
+    assert_graphs_visible(tab, page)
+    visit.check()
+
+
+def test_404_page(visit: Visit, base_url: str) -> None:
+    tab = visit.new_page()
+    missing = base_url + "notes/no-such-page/"
+    response = tab.goto(missing, wait_until="networkidle")
+    assert response is not None and response.status == 404
+    assert title(tab) == "Page not found"
+    header = tab.locator("header.md-header").bounding_box()
+    assert header and header["height"] > 0, "the 404 page has no styled header"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / "404.png", full_page=True)
+    # The browser reports the 404 of the page itself; nothing else may fail.
+    visit.errors = [e for e in visit.errors if "status of 404" not in e or missing not in e]
+    visit.check()
+    tab.get_by_role("link", name="The home page").click()
+    tab.wait_for_url(base_url)
+    assert title(tab) == "litgrad"
+
+
+# --- Search, copy, palette ----------------------------------------------------------------------
+
+
+def test_search_for_topological_lands_on_the_topological_sort_page(
+    visit: Visit, base_url: str
+) -> None:
+    tab = open_page(visit, base_url, "index.md")
+    search = tab.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("topological", delay=30)  # as a reader types: one key at a time
+    results = tab.locator("ol.md-search-result__list > li.md-search-result__item")
+    results.first.wait_for()
+    first = results.first.locator("a.md-search-result__link").first
+    assert "notes/03-backward/" in (first.get_attribute("href") or ""), results.all_inner_texts()
+    first.click()
+    tab.wait_for_url(re.compile(r".*/notes/03-backward/.*"))
+    assert "Topological sort" in title(tab)
+    visit.check()
+
+
+def test_code_blocks_have_a_copy_button_that_copies_a_runnable_example(
+    visit: Visit, base_url: str
+) -> None:
+    origin = base_url[: -len(PREFIX) + 1]
+    visit.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    tab = open_page(visit, base_url, "notes/01-value.md")
+    blocks = tab.locator("article pre:has(> code)")
+    assert blocks.count() > 5
+    without = blocks.evaluate_all(f"els => els.filter(e => !e.querySelector('{COPY}')).length")
+    assert without == 0, f"{without} of {blocks.count()} code blocks have no copy button"
+    example = blocks.filter(has_text="from litgrad import").first
+    example.hover()
+    example.locator(COPY).click()
+    copied = tab.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("from litgrad import"), copied[:80]
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(copied, "copied from notes/01-value", "exec"), {"__name__": "__main__"})
+    visit.check()
+
+
+def test_palette_toggle_switches_scheme_and_graphs_stay_visible(
+    visit: Visit, base_url: str
+) -> None:
+    page = "notes/01-value.md"
+    tab = open_page(visit, base_url, page)
+    body = tab.locator("body")
+    assert body.get_attribute("data-md-color-scheme") == "default"
+    toggle = tab.locator("form[data-md-component='palette'] label:visible")
+    toggle.click()
+    tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)", "dark mode, but the page is still white"
+    assert_graphs_visible(tab, page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / f"dark-{shot_name(page)}.png", full_page=True)
+    toggle.click()
+    tab.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
+    assert_graphs_visible(tab, page)
+    visit.check()
+
+
+# --- The notebook of each notes page ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", NOTES_PAGES)
+def test_notebook_link_returns_a_valid_notebook(visit: Visit, base_url: str, page: str) -> None:
+    tab = open_page(visit, base_url, page)
+    link = tab.get_by_role("link", name=NOTEBOOK_LINK)
+    assert link.is_visible(), f"{page}: no visible {NOTEBOOK_LINK!r} link"
+    url = urljoin(tab.url, link.get_attribute("href"))
+    response = tab.request.get(url)
+    assert response.status == 200, f"{url}: HTTP {response.status}"
+    notebook = nbformat.reads(response.text(), as_version=4)
+    nbformat.validate(notebook)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown" and title(tab) in first.source.replace("`", "")
+    assert any(cell.cell_type == "code" for cell in notebook.cells)
+    visit.check()
+
+
+def test_notebook_link_downloads_the_file(visit: Visit, base_url: str, tmp_path: Path) -> None:
+    tab = open_page(visit, base_url, "notes/01-value.md")
+    with tab.expect_download() as download:
+        tab.get_by_role("link", name=NOTEBOOK_LINK).click()
+    assert download.value.suggested_filename == "01-value.ipynb"
+    saved = tmp_path / "01-value.ipynb"
+    download.value.save_as(saved)
+    nbformat.validate(nbformat.read(saved, as_version=4))
+    visit.check()
+
+
+@pytest.fixture
+def python3_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A `python3` kernel spec that runs this interpreter (the venv's, with litgrad and ipykernel),
+    found before any other python3 kernel the machine may have."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "python3"
+
+
+@pytest.mark.parametrize("page", NOTES_PAGES)
+def test_downloaded_notebook_runs_top_to_bottom(
+    base_url: str, python3_kernel: str, tmp_path: Path, page: str
+) -> None:
+    tab_url = page_url(base_url, page)
+    html = urlopen(tab_url, timeout=30).read().decode("utf-8")
+    href = re.search(r'<a [^>]*href="([^"]+\.ipynb)"[^>]*>' + NOTEBOOK_LINK, html)
+    assert href, f"{page}: no notebook link"
+    with urlopen(urljoin(tab_url, href[1]), timeout=30) as response:
+        notebook = nbformat.reads(response.read().decode("utf-8"), as_version=4)
+    work = tmp_path / "work"  # an example that writes a file writes it here
+    work.mkdir()
+    client = NotebookClient(
+        notebook,
+        kernel_name=python3_kernel,
+        timeout=300,
+        resources={"metadata": {"path": str(work)}},
+    )
+    client.execute()  # raises CellExecutionError, naming the cell, if any cell fails
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert outputs, f"{page}: the notebook ran but showed nothing"
+    if "svg" in html and "litgrad-graph" in html:  # the page shows a graph: so does the notebook
+        shown = {key for o in outputs for key in o.get("data", {})}
+        assert shown & {"image/svg+xml", "text/html"}, f"{page}: no graph shown in the notebook"
