@@ -4,6 +4,8 @@
 - on_page_content: arithmatex's TeX becomes MathML at build time, so the site needs no JavaScript
   and makes no network request to show math. Code-line anchors get an id unique on the page, and
   notebook pages lose the scripts mkdocs-jupyter points at a CDN (MathJax, Mermaid).
+- on_startup: the notebook kernel that mkdocs-jupyter starts reads tools/jupyter/, which turns
+  on transport encryption so the kernel does not print a warning into the build log.
 - on_files, and the end of on_page_markdown: every docs/notes/*.md page is also written as a
   Jupyter notebook next to its page (prose as Markdown cells, examples as code cells), and the page
   links to it.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import os
 import posixpath
 import re
 import sys
@@ -28,6 +31,13 @@ _TOOLS = str(Path(__file__).resolve().parent)
 if _TOOLS not in sys.path:
     sys.path.insert(0, _TOOLS)
 from tangle import parse_blocks, parse_info  # noqa: E402  (needs the path above)
+
+
+def on_startup(**kwargs) -> None:
+    ours = str(Path(_TOOLS) / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    if ours not in paths:
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([ours, *paths])
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
