@@ -333,6 +333,79 @@ def test_palette_toggle_switches_scheme_and_graphs_stay_visible(
     visit.check()
 
 
+# --- The step-through widget (litgrad.steps) -----------------------------------------------------
+
+STEPPER_PAGES = ["notes/02-neuron.md", "notes/03-backward.md", "notes/04-operations.md"]
+
+_STEPPER_JS = """w => {
+  const frames = [...w.querySelectorAll(".litgrad-frame")];
+  const shown = frames.filter(f => f.checkVisibility());
+  return {frames: frames.length, shown: shown.map(f => frames.indexOf(f)),
+          counter: w.querySelector("output").textContent,
+          slider: w.querySelector("input[type=range]").value,
+          caption: shown.length ? shown[0].querySelector("figcaption").textContent : ""};
+}"""
+
+
+def stepper_state(widget) -> dict:
+    return widget.evaluate(_STEPPER_JS)
+
+
+def assert_frame(widget, index: int, last: int) -> None:
+    state = stepper_state(widget)
+    assert state["shown"] == [index], state
+    assert state["counter"] == f"{index} / {last}" and state["slider"] == str(index), state
+    expected = f"Step {index} of {last}" if index else "Start"
+    assert state["caption"].startswith(expected), state["caption"]
+
+
+@pytest.mark.parametrize("page", STEPPER_PAGES)
+def test_step_through_goes_frame_by_frame_with_buttons_keys_and_slider(
+    visit: Visit, base_url: str, page: str
+) -> None:
+    tab = open_page(visit, base_url, page)
+    widget = tab.locator(".litgrad-stepper").first
+    last = stepper_state(widget)["frames"] - 1
+    assert last >= 5, f"{page}: only {last} steps"
+    assert_frame(widget, 0, last)
+    forward = widget.locator("button[data-move='1']")
+    for index in range(1, last + 1):
+        forward.click()
+        assert_frame(widget, index, last)
+    forward.click()  # past the end: stays on the last frame
+    assert_frame(widget, last, last)
+    widget.locator("button[data-move='-1']").click()
+    assert_frame(widget, last - 1, last)
+    widget.focus()
+    tab.keyboard.press("ArrowLeft")
+    assert_frame(widget, last - 2, last)
+    tab.keyboard.press("ArrowRight")
+    assert_frame(widget, last - 1, last)
+    widget.locator("input[type=range]").fill("2")
+    assert_frame(widget, 2, last)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    widget.screenshot(path=SCREENSHOTS / f"stepper-{shot_name(page)}.png")
+    visit.check()
+
+
+def test_step_through_works_after_instant_navigation_in_dark_mode(
+    visit: Visit, base_url: str
+) -> None:
+    tab = open_page(visit, base_url, "notes/02-neuron.md")
+    tab.locator("form[data-md-component='palette'] label:visible").click()
+    tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    tab.locator("a.md-footer__link--next").click()  # Material swaps the page without a reload
+    tab.wait_for_url("**/notes/03-backward/")
+    widget = tab.locator(".litgrad-stepper").first
+    widget.scroll_into_view_if_needed()
+    last = stepper_state(widget)["frames"] - 1
+    widget.locator("button[data-move='1']").click()
+    assert_frame(widget, 1, last)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    widget.screenshot(path=SCREENSHOTS / "dark-stepper-notes-03-backward.png")
+    visit.check()
+
+
 # --- The notebook of each notes page ------------------------------------------------------------
 
 

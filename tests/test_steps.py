@@ -55,7 +55,7 @@ def test_stepper_html_has_a_frame_per_step_plus_the_seed():
     assert html.count(" hidden>") == 5  # only the first frame shows without the script
     assert 'max="5"' in html
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
-    assert captions[1].startswith("Step 1 of 5: <code>(tanh)</code>")
+    assert captions[1].startswith("Step 1 of 5: a <code>tanh</code> node passes its gradient on")
     assert "× 1.0000 → 0.6347" in captions[1]
 
 

@@ -50,18 +50,19 @@ def backward_steps(root):
 def _name(v):
     if v.label:
         return v.label
-    return f"({v._op})" if v._op else _fmt(v.data)
+    return f"({v._op})" if v._op else f"Value({v.data:g})"  # a constant from the code
 
 
 def _caption(step, number, total):
-    node = step.node
+    node, op = step.node, html.escape(step.node._op)
+    who = f"a <code>{op}</code> node"
+    if node.label:
+        who = f"<code>{html.escape(node.label)}</code> ({op})"
     parts = [
         f"<code>{html.escape(_name(o))}.grad</code> += {_fmt(local)} × {_fmt(up)} → {_fmt(new)}"
         for o, local, up, new in step.updates
     ]
-    name, op = html.escape(_name(node)), html.escape(node._op)
-    head = f"Step {number} of {total}: <code>{name}</code> ({op}) passes its gradient on: "
-    return head + "; ".join(parts)
+    return f"Step {number} of {total}: {who} passes its gradient on: " + "; ".join(parts)
 
 
 def stepper_html(root, rankdir="LR"):
