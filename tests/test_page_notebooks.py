@@ -126,3 +126,14 @@ def test_doctests_are_fenced_for_the_reference():
         "Sum.\n\n    ```pycon\n    >>> 1 + 1\n    2\n    ```\n\n"
         "```python\n>>> kept as is\n```\n```pycon\n>>> x = 1\n```"
     )
+
+
+def test_snippet_lines_are_inlined_in_the_notebook(tmp_path):
+    from hooks import expand_snippets
+
+    (tmp_path / "table.md").write_text("| a | b |\n| --- | --- |\n| 1 | 2 |\n", encoding="utf-8")
+    page = 'Before\n\n--8<-- "table.md"\n\n    --8<-- "table.md"\nAfter\n'
+    out = expand_snippets(page, tmp_path)
+    assert out == "Before\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n    | a | b |\n" + (
+        "    | --- | --- |\n    | 1 | 2 |\nAfter\n"
+    )

@@ -197,16 +197,31 @@ def on_files(files, config, **kwargs):
             return None
         return site_url.rstrip("/") + "/" + found.url + (f"#{fragment}" if fragment else "")
 
+    root = Path(config.config_file_path).parent  # pymdownx.snippets' base_path is "."
     for file in list(files):
         if not (_NOTES_PAGE.match(file.src_uri) and file.is_documentation_page()):
             continue
-        notebook = page_to_notebook(file.content_string, file.src_uri, resolve)
+        markdown = expand_snippets(file.content_string, root)
+        notebook = page_to_notebook(markdown, file.src_uri, resolve)
         uri = notebook_uri(file)
         existing = files.get_file_from_path(uri)
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, uri, content=nbformat.writes(notebook) + "\n"))
     return files
+
+
+_SNIPPET = re.compile(r'^(?P<indent>[ \t]*)--8<--[ \t]+"(?P<path>[^"]+)"[ \t]*$', re.M)
+
+
+def expand_snippets(markdown: str, root: Path) -> str:
+    """Inline `--8<-- "path"` lines as pymdownx.snippets does on the page, for the notebook."""
+
+    def include(m: re.Match) -> str:
+        text = (root / m["path"]).read_text(encoding="utf-8").rstrip("\n")
+        return "\n".join(m["indent"] + line if line else line for line in text.splitlines())
+
+    return _SNIPPET.sub(include, markdown)
 
 
 def _with_notebook_link(markdown: str, page) -> str:
