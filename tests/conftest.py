@@ -48,3 +48,16 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         listed = "\n".join(warnings)
         pytest.fail(f"the build warns:\n{listed}\n\nfull output:\n{output}", pytrace=False)
     return site
+
+
+DEFAULT_RECURSION_LIMIT = 1000  # CPython's default: depth tests run at it, whatever the host set
+
+
+@pytest.fixture
+def default_recursion_limit():
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import DEFAULT_RECURSION_LIMIT
 
 import litgrad
 from litgrad.engine import Value, topo_sort
-
-DEFAULT_RECURSION_LIMIT = 1000  # CPython's default
 
 
 def _num(x):
@@ -255,16 +254,6 @@ def test_tanh_saturates_without_overflow(x, t):
 
 
 # --------------------------------------------------------------------------- backward
-
-
-@pytest.fixture
-def default_recursion_limit():
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def test_backward_through_a_chain_of_a_million_operations(default_recursion_limit):

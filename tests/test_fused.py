@@ -2,14 +2,12 @@
 
 import math
 import random
-import sys
 
 import numpy as np
 import pytest
 
 from litgrad import MLP, Neuron, Value, draw_graph, topo_sort, total, weighted_sum
 
-DEFAULT_RECURSION_LIMIT = 1000  # CPython's default
 TOL = 1e-12
 
 
@@ -235,16 +233,6 @@ def test_bad_inputs_are_refused_with_a_message(call, error, message):
 
 
 # --------------------------------------------------------------------------- depth
-
-
-@pytest.fixture
-def default_recursion_limit():
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def test_draw_graph_builds_a_digraph_of_a_million_operations(default_recursion_limit):
