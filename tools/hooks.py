@@ -258,6 +258,10 @@ def page_to_notebook(markdown: str, src_uri: str, resolve=None) -> nbformat.Note
     build time with no source shown only prints HTML or Markdown into the page: here it runs, and
     what it printed is displayed (`print(to_svg(g))` becomes `g`, which Jupyter draws).
     `resolve(docs_path_with_fragment)` gives the site URL of a page, or None to leave a link as is.
+
+    Written here rather than with jupytext: its Markdown reader makes cells of top-level fences
+    only, so the examples inside "In the notes" boxes would stay text, and it knows nothing of
+    markdown-exec's hidden render blocks or of arithmatex's delimiters.
     """
     resolve = resolve or (lambda target: None)
     lines = markdown.splitlines()

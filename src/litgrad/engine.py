@@ -69,6 +69,7 @@ class Value:
         return Value(self.data * other.data, "", (self, other), (other.data, self.data), "*")
 
     def tanh(self):
+        """The hyperbolic tangent; its local derivative is 1 - tanh**2."""
         t = math.tanh(self.data)  # exact for every input; the exp formula overflows
         return Value(t, "", (self,), (1.0 - t * t,), "tanh")
 
@@ -89,6 +90,7 @@ class Value:
                 operand.grad += local * grad
 
     def exp(self):
+        """e to the power of this value; OverflowError past the largest float."""
         try:
             e = math.exp(self.data)
         except OverflowError:
@@ -96,6 +98,7 @@ class Value:
         return Value(e, "", (self,), (e,), "exp")
 
     def log(self):
+        """The natural logarithm; ValueError unless the value is positive."""
         x = self.data
         if not x > 0:  # also refuses nan
             raise ValueError(f"log is only defined for positive numbers, got log({x!r})")
@@ -148,6 +151,7 @@ class Value:
         return Value(y, "", (self, other), local, "**")
 
     def relu(self):
+        """max(value, 0); the local derivative is 1 for positive values, else 0."""
         positive = self.data > 0
         return Value(self.data if positive else 0.0, "", (self,), (float(positive),), "relu")
 
