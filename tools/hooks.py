@@ -4,6 +4,8 @@
 - on_page_content: arithmatex's TeX becomes MathML at build time, so the site needs no JavaScript
   and makes no network request to show math. Code-line anchors get an id unique on the page, and
   notebook pages lose the scripts mkdocs-jupyter points at a CDN (MathJax, Mermaid).
+- on_pre_build: the pages are tangled into src/ before each build, so `mkdocs serve` runs edited
+  code without a restart.
 - on_startup: the notebook kernel that mkdocs-jupyter starts reads tools/jupyter/, which turns
   on transport encryption so the kernel does not print a warning into the build log.
 - on_files, and the end of on_page_markdown: every docs/notes/*.md page is also written as a
@@ -30,7 +32,8 @@ from mkdocs.structure.files import File
 _TOOLS = str(Path(__file__).resolve().parent)
 if _TOOLS not in sys.path:
     sys.path.insert(0, _TOOLS)
-from tangle import parse_blocks, parse_info  # noqa: E402  (needs the path above)
+import tangle  # noqa: E402  (needs the path above)
+from tangle import parse_blocks, parse_info  # noqa: E402
 
 
 def on_startup(**kwargs) -> None:
@@ -38,6 +41,15 @@ def on_startup(**kwargs) -> None:
     paths = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
     if ours not in paths:
         os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([ours, *paths])
+
+
+def on_pre_build(config, **kwargs) -> None:
+    """Tangle the pages, then forget the imported package, so that every build (each rebuild of
+    `mkdocs serve` too) runs the examples against the code the pages hold now."""
+    if tangle.main(["--root", str(Path(config.config_file_path).parent)]) != 0:
+        raise PluginError("tools/tangle.py failed: see its messages above")
+    for name in [m for m in sys.modules if m == "litgrad" or m.startswith("litgrad.")]:
+        del sys.modules[name]
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
