@@ -475,3 +475,26 @@ def test_subtraction_refuses_bools_and_strings_with_the_minus_in_the_message(exp
     a = Value(3.0)  # noqa: F841 (used by eval)
     with pytest.raises(TypeError, match="unsupported operand type.*for -"):
         eval(expression)
+
+
+def test_a_graph_has_no_reference_cycles_so_reference_counting_frees_it():
+    """The notes' closures make every node a cycle; litgrad stores numbers, so nothing is left
+    for the cyclic garbage collector when the last reference to a graph goes."""
+    import gc
+
+    def values_alive():
+        return sum(isinstance(obj, Value) for obj in gc.get_objects())
+
+    gc.collect()
+    gc.disable()
+    try:
+        a, b = Value(2.0), Value(-3.0)
+        before = values_alive()
+        out = ((a * b + a) / (b - 1)).tanh() ** 2 + (2**a).log() + a.relu() * a
+        out.backward()
+        assert values_alive() > before + 10
+        del out
+        assert values_alive() == before  # freed at once by reference counting
+        assert gc.collect() == 0  # and no cycle was left behind for the collector
+    finally:
+        gc.enable()
