@@ -483,7 +483,7 @@ def test_a_graph_has_no_reference_cycles_so_reference_counting_frees_it():
     import gc
 
     def values_alive():
-        return sum(isinstance(obj, Value) for obj in gc.get_objects())
+        return sum(type(obj) is Value for obj in gc.get_objects())
 
     gc.collect()
     gc.disable()
