@@ -12,32 +12,14 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from tangle import nav_entries, read_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class _IgnoreTags(yaml.SafeLoader):
-    """Reads mkdocs.yml even with `!!python/name:` or `!ENV` tags (their values become None)."""
-
-
-_IgnoreTags.add_multi_constructor("", lambda loader, suffix, node: None)
-CONFIG = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_IgnoreTags)
+CONFIG = read_config(ROOT)
 SITE_HOST = (urlsplit(CONFIG.get("site_url") or "").hostname or "").lower()
-
-
-def _nav_pages(items: object) -> list[str]:
-    """Source paths (relative to docs/) of every page in a mkdocs `nav`, in order."""
-    if isinstance(items, str):
-        return [] if "://" in items else [items]
-    if isinstance(items, dict):
-        return [p for value in items.values() for p in _nav_pages(value)]
-    if isinstance(items, list):
-        return [p for item in items for p in _nav_pages(item)]
-    return []
-
-
-NAV_PAGES = _nav_pages(CONFIG.get("nav") or [])
+NAV_PAGES = nav_entries(CONFIG.get("nav") or [])  # relative to docs/, notebooks included
 
 
 def built_path(page: str) -> PurePosixPath:

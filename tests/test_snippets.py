@@ -27,11 +27,21 @@ def test_pages_have_examples():
     assert all(examples(page) for page in PAGES if "/notes/" in page)
 
 
+def shown(block):
+    """False for a markdown-exec block that shows only its output (a picture, a sentence)."""
+    return 'exec="on"' not in block.info or "source=" in block.info
+
+
+@pytest.mark.parametrize("reader_copy", [False, True], ids=["every block", "shown blocks only"])
 @pytest.mark.parametrize("page", PAGES)
-def test_examples_run_in_page_order(page, tmp_path, monkeypatch):
+def test_examples_run_in_page_order(page, reader_copy, tmp_path, monkeypatch):
+    """Every block runs in order; and so do the shown ones alone, which is what a reader copies:
+    a hidden rendering block must not define anything a later example needs."""
     monkeypatch.chdir(tmp_path)  # an example that writes a file writes it here
     namespace = {"__name__": "__main__"}
     for block in examples(page):
+        if reader_copy and not shown(block):
+            continue
         code = compile("\n".join(block.lines), block.where(), "exec")
         try:
             with contextlib.redirect_stdout(io.StringIO()):

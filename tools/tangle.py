@@ -139,29 +139,31 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
+def read_config(root: Path) -> dict:
+    """mkdocs.yml as plain data (tags such as `!ENV` read as None)."""
+    return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_TolerantLoader)
+
+
+def nav_entries(nav) -> list[str]:
+    """Every local page of a mkdocs `nav` (Markdown or notebook), relative to docs/, in order."""
+    if isinstance(nav, str):
+        return [] if "://" in nav else [nav]
+    if isinstance(nav, dict):
+        nav = list(nav.values())
+    if isinstance(nav, list):
+        return [page for item in nav for page in nav_entries(item)]
+    return []
+
+
 def read_nav(root: Path) -> list[str]:
     """The Markdown pages of mkdocs.yml's `nav`, in order, as paths relative to `root`."""
-    config = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    config = read_config(root)
     docs_dir = config.get("docs_dir", "docs")
     if not config.get("nav"):
         # Without a nav mkdocs orders pages by directory listing: exactly what we must avoid.
         raise TangleError(["mkdocs.yml:1: no `nav`: the tangle order would be undefined"])
-    pages: list[str] = []
-
-    def walk(item):
-        if isinstance(item, list):
-            for entry in item:
-                walk(entry)
-        elif isinstance(item, dict):
-            for value in item.values():
-                walk(value)
-        elif isinstance(item, str) and item.endswith(".md") and "://" not in item:
-            page = posixpath.join(docs_dir, item)
-            if page not in pages:
-                pages.append(page)
-
-    walk(config["nav"])
-    return pages
+    pages = [posixpath.join(docs_dir, p) for p in nav_entries(config["nav"]) if p.endswith(".md")]
+    return list(dict.fromkeys(pages))  # a page listed twice is read once
 
 
 def _escapes_root(path: str) -> bool:
