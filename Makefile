@@ -26,7 +26,7 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv sysdeps graphviz chromium tangle build serve test bench clean
+.PHONY: venv sysdeps graphviz chromium node tangle build serve test bench clean
 
 # venv: create .venv if missing and install the package with its test extra; the stamp file makes
 # this re-run only when pyproject.toml is newer than the last install.
@@ -43,6 +43,14 @@ graphviz:
 chromium:
 	@$(call need,$(CHROMIUM),chromium,Chromium)
 
+# node_modules: the browser-side runtime (Pyodide, @viz-js/viz) and axe-core for the tests, at the
+# exact versions and hashes of package-lock.json; reinstalled only when the lock changes.
+node:
+	@$(call need,npm,nodejs npm,Node.js and npm)
+node_modules/.installed: package-lock.json | node
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 # tangle: regenerate src/litgrad/ from the code blocks in docs/.
 tangle: venv
 	$(BIN)/python tools/tangle.py
@@ -58,7 +66,7 @@ serve: venv graphviz
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
 # test: every check: pages and src/ agree, lint, formatting, then the test suite (which builds the site).
-test: venv sysdeps
+test: venv sysdeps node_modules/.installed
 	$(BIN)/python tools/tangle.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FMT_DIRS)
