@@ -8,15 +8,30 @@
 """Scalar reverse-mode automatic differentiation: the `Value` class."""
 
 import math
+import sys
 from numbers import Real
 
 
 def _as_data(x):
     """Return `x` as a float, or raise a TypeError that names what was passed."""
     if _is_number(x):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int (or a Fraction) beyond the largest float
+            sign = "-" if x < 0 else ""
+            size = f"about {sign}10**{math.log10(abs(x)):.0f}" if isinstance(x, int) else "larger"
+            got = f"{type(x).__name__}: {size}"
+            largest = f"at most {sys.float_info.max:.4g}"
+            raise OverflowError(f"Value data must fit in a float ({largest}), got {got}") from None
     got = f"{type(x).__name__}: {x!r}"
     raise TypeError(f"Value data must be a real number (int or float), got {got}")
+
+
+def _as_label(text):
+    """Return `text` if it is a string, or raise a TypeError that names what was passed."""
+    if isinstance(text, str):
+        return text
+    raise TypeError(f"a Value's label must be a string, got {type(text).__name__}: {text!r}")
 
 
 def _is_number(x):
@@ -39,17 +54,28 @@ class Value:
     """
 
     # No per-instance __dict__: smaller nodes, faster attribute access.
-    __slots__ = ("data", "grad", "label", "_prev", "_local", "_op")
+    __slots__ = ("data", "grad", "_label", "_prev", "_local", "_op")
     # Let numpy hand `numpy_scalar + value` to our reflected operators.
     __array_ufunc__ = None
 
     def __init__(self, data, label="", _prev=(), _local=(), _op=""):
         self.data = data if type(data) is float else _as_data(data)
         self.grad = 0.0
-        self.label = label
+        self._label = label if type(label) is str else _as_label(label)
         self._prev = _prev  # operands, in order, duplicates kept
         self._local = _local  # d(self)/d(operand), one per operand
         self._op = _op  # the operation's name, for drawing
+
+    # A property, so that `v.label = 5` is refused too; __init__ writes the slot directly, so the
+    # check costs the operations nothing.
+    @property
+    def label(self):
+        """The name shown when the value is drawn: a string, empty by default."""
+        return self._label
+
+    @label.setter
+    def label(self, text):
+        self._label = _as_label(text)
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
@@ -70,7 +96,7 @@ class Value:
 
     def tanh(self):
         """The hyperbolic tangent; its local derivative is 1 - tanh**2."""
-        t = math.tanh(self.data)  # exact for every input; the exp formula overflows
+        t = math.tanh(self.data)  # within an ulp or two for every input; the exp formula is not
         return Value(t, "", (self,), (1.0 - t * t,), "tanh")
 
     def backward(self):

@@ -20,6 +20,14 @@ def _check_size(name, n):
     return int(n)
 
 
+def _as_inputs(x):
+    """`x` as a list, or a TypeError: a string is a sequence, but of characters, not numbers."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__iter__"):
+        got = f"{type(x).__name__}: {x!r}"
+        raise TypeError(f"a network's input must be a list of numbers or Values, got {got}")
+    return list(x)
+
+
 class Module:
     """What every part of a network shares: its parameters, and a way to clear their gradients.
 
@@ -70,6 +78,8 @@ class Neuron(Module):
         self.fused = fused  # one node for the weighted sum: page 9
 
     def __call__(self, x):
+        if type(x) is not list and type(x) is not tuple:
+            x = _as_inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"expected {len(self.w)} inputs, got {len(x)}")
         if self.fused:
@@ -104,6 +114,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, **neuron_kwargs) for _ in range(nout)]
 
     def __call__(self, x):
+        if type(x) is not list and type(x) is not tuple:
+            x = _as_inputs(x)  # read once, here, for all the neurons
         return [neuron(x) for neuron in self.neurons]
 
     def parameters(self):
