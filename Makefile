@@ -26,14 +26,20 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv sysdeps graphviz chromium node tangle build serve test bench clean
+.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test bench clean
 
-# venv: create .venv if missing and install the package with its test extra; the stamp file makes
-# this re-run only when pyproject.toml is newer than the last install.
+# venv: create .venv if missing and install the package with its test extra (PyTorch, Playwright...);
+# docs-venv: the docs extra only, all that building and serving the site needs. The stamp files make
+# each re-run only when pyproject.toml is newer than the last install; the test extra includes docs.
 venv: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed-docs
+docs-venv: $(VENV)/.installed-docs
+$(VENV)/.installed-docs: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[docs]'
 	touch $@
 
 # sysdeps: system tools pip cannot provide: Graphviz (graphs drawn at build time), Chromium (browser tests).
@@ -52,17 +58,18 @@ node_modules/.installed: package-lock.json | node
 	touch $@
 
 # tangle: regenerate src/litgrad/ from the code blocks in docs/.
-tangle: venv
+tangle: docs-venv
 	$(BIN)/python tools/tangle.py
 
 # build: build the site into site/ (strict: any warning fails) and print the wall time. The build
 # tangles the pages first (tools/hooks.py), so it always runs the code the pages hold.
-build: venv graphviz
+build: docs-venv graphviz
 	TIMEFORMAT='site/ built in %1Rs'; time $(BIN)/mkdocs build --strict -d site
 
-# serve: serve the site on http://127.0.0.1:8000, rebuilding only the pages that change. Not
-# --strict: mkdocs warns about every --dirty rebuild; `make build` and `make test` stay strict.
-serve: venv graphviz
+# serve: serve the site on http://127.0.0.1:8000/litgrad/ (the path of site_url), rebuilding only
+# the pages that change. Not --strict: mkdocs warns about every --dirty rebuild; `make build` and
+# `make test` stay strict.
+serve: docs-venv graphviz
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
 # test: every check: pages and src/ agree, lint, formatting, then the test suite (which builds the site).
