@@ -9,7 +9,6 @@ input, and must print ✗ for every one: no checker passes everything.
 import contextlib
 import io
 import math
-import re
 from pathlib import Path
 
 import pytest
