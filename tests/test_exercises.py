@@ -3,7 +3,7 @@
 Every page's blocks run in page order, as the build runs them; the verdict each exercise block
 prints is checked: ✗ for the starter the reader edits, ✓ for the solution folded under it. Then
 each checker is given plausible wrong answers, including constants that are right at the fixed
-input, and must print ✗ for every one: no checker passes everything.
+input, and must answer ✗ to every one: no checker passes everything.
 """
 
 import contextlib
@@ -74,11 +74,23 @@ def test_page_ends_with_what_to_remember_and_exercises(page):
 def test_starters_print_not_yet_and_solutions_print_right(page):
     printed = run_page(page)
     for kind, block in exercise_blocks(page):
-        assert block.lines[-1].startswith("check_"), f"{block.where()}: last line is no checker"
+        last = block.lines[-1]
+        assert last.startswith("print(check_"), f"{block.where()}: last line prints no verdict"
         lines = verdicts(printed[block.line])
         assert len(lines) == 1, f"{block.where()}: {printed[block.line]!r}"
         mark = "✓" if kind == "solution" else "✗"
         assert lines[0].startswith(mark), f"{block.where()} ({kind}): {lines[0]}"
+
+
+def test_built_pages_show_each_verdict(site_dir):
+    """markdown-exec shows what the block's own `print` printed: one verdict per exercise block."""
+    from test_site_build import built_path
+
+    for page in PAGES:
+        html = (site_dir / built_path(page.removeprefix("docs/"))).read_text(encoding="utf-8")
+        kinds = [kind for kind, _ in exercise_blocks(page)]
+        assert html.count("✗ Not yet: ") == kinds.count("starter"), page
+        assert html.count("✓ Right: ") == kinds.count("solution"), page
 
 
 # --- Wrong answers: each checker must print ✗ for every one -------------------------------------
@@ -329,10 +341,12 @@ WRONG = {
 
 
 def run_checker(name, answer):
+    """The checker's verdict on `answer` (a tuple holds several functions), as a list of lines."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        getattr(ex, name)(*answer) if isinstance(answer, tuple) else getattr(ex, name)(answer)
-    return out.getvalue().splitlines()
+    with contextlib.redirect_stdout(out):  # a checker prints nothing itself
+        verdict = getattr(ex, name)(*answer if isinstance(answer, tuple) else [answer])
+    assert out.getvalue() == "" and isinstance(verdict, str)
+    return verdict.splitlines()
 
 
 CASES = [(name, why) for name, answers in WRONG.items() for why in answers]

@@ -7,10 +7,12 @@
 #   docs/notes/06-mlp.md
 #   docs/notes/07-shapes.md
 #   docs/notes/08-training.md
-"""Checkers for the exercises at the end of the notes pages: each prints one verdict line.
+"""Checkers for the exercises at the end of the notes pages: each returns one verdict line.
 
-A line starts with ✓ when the reader's code is right, or with ✗ and a hint that says what is off
-(which gradient, which shape), never what the answer is. Inputs are a fixed one, then random ones.
+The line starts with ✓ when the reader's code is right, or with ✗ and a hint that says what is
+off (which gradient, which shape), never what the answer is. Inputs are a fixed one, then
+random ones. A checker returns its verdict rather than printing it: the exercise prints it with
+its own `print`, the one that markdown-exec, a notebook or the browser shows.
 """
 
 import math
@@ -25,8 +27,8 @@ _rng = random.Random()  # the checkers' own: a reader's random.seed() cannot pre
 
 
 def _report(problem, praise):
-    """Print the verdict: ✓ and `praise` when `problem` is None, else ✗ and the problem."""
-    print(f"✓ Right: {praise}" if problem is None else f"✗ Not yet: {problem}")
+    """The verdict: ✓ and `praise` when `problem` is None, else ✗ and the problem."""
+    return f"✓ Right: {praise}" if problem is None else f"✗ Not yet: {problem}"
 
 
 def _points(fixed, sample, n=8):
@@ -114,21 +116,21 @@ def check_predicted_grads(predicted_grads):
     names, outputs = ("a", "b"), ("df/da", "df/db")
     points = _points([(2.0, -3.0)], _uniform((-5, 5), (-5, 5)))
     problem = _grads_problem(predicted_grads, names, lambda a, b: a * b + b, points, outputs)
-    _report(problem, "both gradients match backward() at every input tried.")
+    return _report(problem, "both gradients match backward() at every input tried.")
 
 
 def check_sub(my_sub):
     """Exercise 1.2: my_sub(a, b) builds a - b as one node."""
     points = _points([(2.0, -3.0)], _uniform((-5, 5), (-5, 5)))
     problem = _node_problem(my_sub, ("a", "b"), lambda a, b: a - b, points)
-    _report(problem, "a - b as one node, and gradcheck agrees at every input tried.")
+    return _report(problem, "a - b as one node, and gradcheck agrees at every input tried.")
 
 
 def check_mul_add(mul_add):
     """Exercise 1.3: mul_add(a, b, c) builds a * b + c as one node."""
     points = _points([(2.0, -3.0, 10.0)], _uniform((-5, 5), (-5, 5), (-5, 5)))
     problem = _node_problem(mul_add, ("a", "b", "c"), lambda a, b, c: a * b + c, points)
-    _report(problem, "a * b + c as one node, and gradcheck agrees at every input tried.")
+    return _report(problem, "a * b + c as one node, and gradcheck agrees at every input tried.")
 
 
 def check_sigmoid(my_sigmoid):
@@ -139,7 +141,7 @@ def check_sigmoid(my_sigmoid):
 
     points = _points([(0.5,)], _uniform((-6, 6)))
     problem = _node_problem(my_sigmoid, ("v",), reference, points)
-    _report(problem, "sigmoid as one node, and gradcheck agrees at every input tried.")
+    return _report(problem, "sigmoid as one node, and gradcheck agrees at every input tried.")
 
 
 def check_neuron_grads(neuron_grads):
@@ -148,7 +150,7 @@ def check_neuron_grads(neuron_grads):
     points = _points([(2.0, -3.0, 6.7)], _uniform((-2, 2), (-2, 2), (-1, 1)))
     expression = lambda x, w, b: (x * w + b).tanh()  # noqa: E731
     problem = _grads_problem(neuron_grads, names, expression, points, outputs)
-    _report(problem, "all three gradients match backward() at every input tried.")
+    return _report(problem, "all three gradients match backward() at every input tried.")
 
 
 _GRAPHS = {  # name: (expression, number of leaves); a is used more than once in the last two
@@ -212,20 +214,20 @@ def _second_call_problem(backward):
 def check_backward(backward):
     """Exercises 3.1 and 3.2: backward(root) leaves the gradients root.backward() does."""
     problem = _backward_problem(backward)
-    _report(problem, "the same gradients as backward() on every graph tried.")
+    return _report(problem, "the same gradients as backward() on every graph tried.")
 
 
 def check_second_call(backward):
     """Exercise 3.3: two calls of backward(root) leave two copies of each leaf's gradient."""
     problem = _backward_problem(backward) or _second_call_problem(backward)
-    _report(problem, "each call adds exactly one gradient to each leaf.")
+    return _report(problem, "each call adds exactly one gradient to each leaf.")
 
 
 def check_sqrt(my_sqrt):
     """Exercise 4.1: my_sqrt(v) as one node."""
     points = _points([(4.0,)], _uniform((0.1, 10)))
     problem = _node_problem(my_sqrt, ("v",), lambda v: v**0.5, points)
-    _report(problem, "the square root as one node, and gradcheck agrees at every input tried.")
+    return _report(problem, "a square root as one node, and gradcheck agrees at every input tried.")
 
 
 def check_leaky_relu(my_leaky_relu):
@@ -238,14 +240,14 @@ def check_leaky_relu(my_leaky_relu):
     fixed = [(2.0,), (-3.0,)]
     points = _points(fixed, lambda rng: (round(rng.choice([-1, 1]) * rng.uniform(0.1, 5), 3),))
     problem = _node_problem(my_leaky_relu, ("v",), reference, points)
-    _report(problem, "a leaky ReLU as one node, and gradcheck agrees on both sides of zero.")
+    return _report(problem, "a leaky ReLU as one node, and gradcheck agrees on both sides of zero.")
 
 
 def check_pow(my_pow):
     """Exercise 4.3: my_pow(a, b) as one node, b a Value."""
     points = _points([(3.0, 2.0)], _uniform((0.5, 3), (-2, 3)))
     problem = _node_problem(my_pow, ("a", "b"), lambda a, b: a**b, points)
-    _report(problem, "a ** b as one node, and gradcheck agrees for both operands.")
+    return _report(problem, "a ** b as one node, and gradcheck agrees for both operands.")
 
 
 _REFLECTED = {  # what each function computes, and the engine's expression for its gradient
@@ -273,7 +275,7 @@ def _reflected_grads_problem(reflected_grads):
 def check_reflected_grads(reflected_grads):
     """Exercise 5.1: the gradients of 2 - a, 2 / a and 2 ** a with respect to a."""
     problem = _reflected_grads_problem(reflected_grads)
-    _report(problem, "all three gradients match backward() at every input tried.")
+    return _report(problem, "all three gradients match backward() at every input tried.")
 
 
 def _reflected_problem(name, f, reference):
@@ -300,7 +302,7 @@ def check_reflected(my_rsub, my_rtruediv):
     """Exercise 5.2: my_rsub(self, other) is other - self; my_rtruediv is other / self."""
     problem = _reflected_problem("my_rsub", my_rsub, lambda x, y: x - y)
     problem = problem or _reflected_problem("my_rtruediv", my_rtruediv, lambda x, y: x / y)
-    _report(problem, "both compute (other op self), with the right gradients.")
+    return _report(problem, "both compute (other op self), with the right gradients.")
 
 
 def _random_sizes(rng):
@@ -338,7 +340,7 @@ def _count_problem(count_parameters):
 def check_count_parameters(count_parameters):
     """Exercise 6.1: count_parameters(nin, nouts) == len(MLP(nin, nouts).parameters())."""
     problem = _count_problem(count_parameters)
-    _report(problem, "the right count for MLP(3, [5, 5, 1]) and every random network tried.")
+    return _report(problem, "the right count for MLP(3, [5, 5, 1]) and every random network tried.")
 
 
 def _weighted_problem(checked_sum):
@@ -372,7 +374,7 @@ def _weighted_problem(checked_sum):
 def check_weighted(checked_sum):
     """Exercise 6.2: checked_sum(w, x, b) is b + sum(w * x), refusing mismatched lengths."""
     problem = _weighted_problem(checked_sum)
-    _report(problem, "the right sum and gradients, and a clear error for a wrong length.")
+    return _report(problem, "the right sum and gradients, and a clear error for a wrong length.")
 
 
 def _rows_and_columns(rows):
@@ -405,7 +407,7 @@ def _weight_shapes_problem(weight_shapes):
 def check_weight_shapes(weight_shapes):
     """Exercise 7.1: the (rows, columns) of every layer's W in MLP(nin, nouts)."""
     problem = _weight_shapes_problem(weight_shapes)
-    _report(problem, "every layer's W has the shape of its neurons' weights.")
+    return _report(problem, "every layer's W has the shape of its neurons' weights.")
 
 
 def _product_problem(product_shape):
@@ -435,7 +437,7 @@ def _product_problem(product_shape):
 def check_product_shape(product_shape):
     """Exercise 7.2: the shape of A @ B, or a ValueError naming both shapes."""
     problem = _product_problem(product_shape)
-    _report(problem, "the right shape for every product, and a clear error when undefined.")
+    return _report(problem, "the right shape for every product, and a clear error when undefined.")
 
 
 def _weight_grads_problem(weight_grads):
@@ -465,7 +467,7 @@ def _weight_grads_problem(weight_grads):
 def check_weight_grads(weight_grads):
     """Exercise 7.3: weight_grads(delta, x) is the gradient of a linear layer's W."""
     problem = _weight_grads_problem(weight_grads)
-    _report(problem, "the same gradients backward() leaves in the layer's weights.")
+    return _report(problem, "the same gradients backward() leaves in the layer's weights.")
 
 
 def _without_zeroing_problem(grads_without_zeroing):
@@ -490,7 +492,7 @@ def _without_zeroing_problem(grads_without_zeroing):
 def check_without_zeroing(grads_without_zeroing):
     """Exercise 8.1: what .grad holds after each step when gradients are never zeroed."""
     problem = _without_zeroing_problem(grads_without_zeroing)
-    _report(problem, "the same as .grad holds, step after step, when nothing zeroes it.")
+    return _report(problem, "the same as .grad holds, step after step, when nothing zeroes it.")
 
 
 def _reference_step(net, inputs, targets, learning_rate):
@@ -535,4 +537,4 @@ def _train_step_problem(train_step):
 def check_train_step(train_step):
     """Exercise 8.2: train_step(net, inputs, targets, learning_rate) is one descent step."""
     problem = _train_step_problem(train_step)
-    _report(problem, "two steps, each exactly like the reference step.")
+    return _report(problem, "two steps, each exactly like the reference step.")
