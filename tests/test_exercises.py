@@ -89,8 +89,9 @@ def test_built_pages_show_each_verdict(site_dir):
     for page in PAGES:
         html = (site_dir / built_path(page.removeprefix("docs/"))).read_text(encoding="utf-8")
         kinds = [kind for kind, _ in exercise_blocks(page)]
-        assert html.count("✗ Not yet: ") == kinds.count("starter"), page
-        assert html.count("✓ Right: ") == kinds.count("solution"), page
+        # each line of a shown result starts after its line anchor, <a ...></a>
+        assert html.count("</a>✗ Not yet: ") == kinds.count("starter"), page
+        assert html.count("</a>✓ Right: ") == kinds.count("solution"), page
 
 
 # --- Wrong answers: each checker must print ✗ for every one -------------------------------------
