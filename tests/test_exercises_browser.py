@@ -58,7 +58,7 @@ def verdict(tab, since: str) -> str:
 
 
 def test_first_exercise_starter_fails_and_solution_passes_in_the_browser(visit, base_url):  # noqa: F811
-    (_, starter), (_, solution) = exercise_blocks(PAGE)[:2]
+    (_, starter), (_, solution) = exercise_blocks(f"docs/{PAGE}")[:2]
     checker_call = starter.lines[-1]  # check_predicted_grads(predicted_grads)
     imports = [line for line in starter.lines if line.startswith("from ")]
     tab = open_page(visit, base_url, PAGE)
