@@ -18,6 +18,8 @@ it without the timings and fails when the stored figures no longer match.
 from __future__ import annotations
 
 import datetime
+import html
+import inspect
 import json
 import os
 import platform
@@ -76,11 +78,11 @@ def in_litgrad_order(net, tensors):
 
 # --8<-- [start:litgrad-step]
 def litgrad_step(model, xs, ygt, learning_rate):
-    ypred = [model(x) for x in xs]
+    ypred = [model(x) for x in xs]  # 1. forward, one example at a time
     loss = sum((yout - ytrue) ** 2 for ytrue, yout in zip(ygt, ypred))
-    model.zero_grad()
-    loss.backward()
-    for p in model.parameters():
+    model.zero_grad()  # 2. zero
+    loss.backward()  # 3. backward
+    for p in model.parameters():  # 4. update
         p.data -= learning_rate * p.grad
     return loss.data
 
@@ -88,15 +90,29 @@ def litgrad_step(model, xs, ygt, learning_rate):
 # --8<-- [end:litgrad-step]
 # --8<-- [start:torch-step]
 def torch_step(net, optimizer, X, Y):
-    ypred = net(X).squeeze(1)  # all four examples at once
+    ypred = net(X).squeeze(1)  # 1. forward, all four examples at once
     loss = ((ypred - Y) ** 2).sum()
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
+    optimizer.zero_grad()  # 2. zero
+    loss.backward()  # 3. backward
+    optimizer.step()  # 4. update
     return loss.item()
 
 
 # --8<-- [end:torch-step]
+
+
+def step_lines(function):
+    """The lines of a step function by step: a comment '# 1. forward' starts a step, which runs
+    to the next such comment or to the `return`."""
+    steps, step = {}, None
+    for line in inspect.getsource(function).splitlines()[1:]:
+        code, _, comment = line.partition("  # ")
+        if code.strip().startswith("return"):
+            break
+        if comment[:1].isdigit():
+            step = " ".join(comment.split()[:2]).rstrip(",")
+        steps.setdefault(step, []).append(code[4:])  # less the function body's indentation
+    return steps
 
 
 def one_step(learning_rate=0.05):
@@ -298,7 +314,13 @@ PyTorch ran the training **{lit["seconds"] / tor["seconds"]:.0f}× faster**. Mea
 `benchmarks/pytorch_compare.py` on {stored["when"]}: Python {stored["python"]}, \
 torch {stored["torch"]} on one thread, {stored["machine"]}.
 """
-    sections = {"grad-fn": grad_fn, "one-step": one_step, "moons": moons}
+    lit_steps, torch_steps = step_lines(litgrad_step), step_lines(torch_step)
+    assert list(lit_steps) == list(torch_steps), "the two step functions differ in their steps"
+    steps = "| Step | litgrad | PyTorch |\n| --- | --- | --- |\n" + "".join(
+        f"| {step} | {code_cell(lit_steps[step])} | {code_cell(torch_steps[step])} |\n"
+        for step in lit_steps
+    )
+    sections = {"grad-fn": grad_fn, "steps": steps, "one-step": one_step, "moons": moons}
     return "".join(
         f"<!-- --8<-- [start:{name}] -->\n{text}<!-- --8<-- [end:{name}] -->\n"
         for name, text in sections.items()
@@ -306,6 +328,16 @@ torch {stored["torch"]} on one thread, {stored["machine"]}.
 
 
 GAPS = ("loss_gap", "gradient_gap", "parameter_gap", "loss_after_gap")
+
+
+def code_cell(lines):
+    """Lines of code in one table cell, indentation kept."""
+    cells = []
+    for line in lines:
+        text = line.lstrip(" ")
+        indent = "&nbsp;" * (len(line) - len(text))
+        cells.append(f"<code>{indent}{html.escape(text)}</code>")
+    return "<br>".join(cells)
 
 
 def seconds(s):
