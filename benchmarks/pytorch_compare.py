@@ -8,11 +8,12 @@ Two comparisons, both in float64:
 - the moons notebook's training (`MLP(2, [8, 8, 1])`, hinge loss and L2 penalty, 100 full-batch
   steps), timed in both.
 
-Run `.venv/bin/python benchmarks/pytorch_compare.py`: it prints the figures and writes them to
-`benchmarks/pytorch.json` and, as a table, to `benchmarks/pytorch.md`, which the page includes. The
-page shows the functions between the `--8<--` markers below, so what it shows is what ran. Building
-the site never runs this file (torch is not in the docs extra); tests/test_pytorch_page.py re-runs
-it without the timings and fails when the stored figures no longer match.
+Run `make pytorch` (or `.venv/bin/python benchmarks/pytorch_compare.py`): it prints the figures
+and writes them to `benchmarks/pytorch.json` and, as tables, to `benchmarks/pytorch.md`, which the
+page includes. The page shows the code between the `--8<--` markers below, so what it shows is
+what ran. Building the site never runs this file (torch is not in the docs extra);
+tests/test_pytorch_page.py re-runs it without the timings and fails when the stored figures no
+longer match.
 """
 
 from __future__ import annotations
