@@ -122,8 +122,8 @@ def test_each_slip_shows_what_the_notes_code_does() -> None:
     assert seen["unindented_loop"].startswith("IndentationError")
     assert "(3, 5)" in seen["matrix_shape"]
     assert "with no error" in seen["wrong_length"]
-    ratio = float(re.search(r"is (\S+) times", seen["backward_twice"]).group(1))
-    assert ratio > 1 and math.isfinite(ratio)
+    notes, litgrad = re.search(r"is (\S+) times .* not (\S+) ", seen["backward_twice"]).groups()
+    assert float(litgrad) == 2.0 and float(notes) > 2.0 and math.isfinite(float(notes))
     rows = [line for line in printed.splitlines() if line.startswith("| ") and "](notes/" in line]
     assert len(rows) == len(namespace["SLIPS"])
 
