@@ -124,7 +124,9 @@ def test_each_slip_shows_what_the_notes_code_does() -> None:
     assert "with no error" in seen["wrong_length"]
     notes, litgrad = re.search(r"is (\S+) times .* not (\S+) ", seen["backward_twice"]).groups()
     assert float(litgrad) == 2.0 and float(notes) > 2.0 and math.isfinite(float(notes))
-    rows = [line for line in printed.splitlines() if line.startswith("| ") and "](notes/" in line]
+    rows = [
+        line for line in printed.splitlines() if line.startswith("| ") and "](../notes/" in line
+    ]
     assert len(rows) == len(namespace["SLIPS"])
 
 
