@@ -8,6 +8,7 @@ but the timings) and compare.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import math
 import random
@@ -123,3 +124,25 @@ def test_built_page_shows_the_code_and_the_figures(site_dir: Path) -> None:
     assert "--8&lt;--" not in html and "--8<--" not in text, "a snippet was not included"
     assert repr(STORED["one_step"]["loss"][0]) in text
     assert STORED["when"] in text
+
+
+def test_the_moons_training_is_the_notebooks() -> None:
+    """The page calls its moons run the notebook's training: the model, the data, the loss and the
+    schedule of benchmarks/pytorch_compare.py are those of docs/notebooks/moons.ipynb."""
+    cells = json.loads((ROOT / "docs" / "notebooks" / "moons.ipynb").read_text(encoding="utf-8"))
+    notebook = "\n".join("".join(c["source"]) for c in cells["cells"] if c["cell_type"] == "code")
+    script = SCRIPT.read_text(encoding="utf-8")
+    for line in [
+        "make_moons(100, noise=0.1, seed=0)",
+        "random.seed(0)",
+        "MLP(2, [8, 8, 1])",
+        "(1 - yi * si).relu() for yi, si in zip(ys, scores)) / len(ys)",
+        "1e-4 * sum(p * p for p in params)",
+        "learning_rate = 1.0 - 0.9 * k / steps",
+        "steps = 100",
+    ]:
+        assert line in notebook, f"the moons notebook no longer has {line!r}: update {SCRIPT.name}"
+    assert "def make_moons(n=100, noise=0.1, seed=0)" in script
+    body = inspect.getsource(compare.make_moons).splitlines()[2:]  # after the def and docstring
+    assert body and all(line in notebook for line in body), "make_moons differs from the notebook"
+    assert compare.MOONS_STEPS == 100
