@@ -90,3 +90,9 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 clean:
 	rm -rf site .pytest_cache .ruff_cache src/*.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# pytorch: re-run the comparison behind the page "From litgrad to PyTorch" and store its figures
+# (benchmarks/pytorch.json and .md, which the page includes); the tests check them against a re-run.
+.PHONY: pytorch
+pytorch: venv
+	$(BIN)/python benchmarks/pytorch_compare.py
