@@ -29,11 +29,12 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 .PHONY: venv sysdeps graphviz chromium node tangle build serve test timings bench clean
 
 # venv: create .venv if missing and install the package with its test extra; the stamp file makes
-# this re-run only when pyproject.toml is newer than the last install.
+# this re-run only when pyproject.toml is newer than the last install. --no-compile: Python
+# compiles the modules a run imports when it first imports them, not all of torch up front.
 venv: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --disable-pip-version-check --no-compile -e '.[test]'
 	touch $@
 
 # sysdeps: system tools pip cannot provide: Graphviz (graphs drawn at build time), Chromium (browser tests).

@@ -176,17 +176,14 @@ def test_page_loads_with_no_error_and_nothing_from_outside(
     footer = tab.locator("nav.md-footer__inner")
     assert (footer.locator("a.md-footer__link--prev").count() == 1) == (index > 0)
     assert (footer.locator("a.md-footer__link--next").count() == 1) == (index < len(NAV_PAGES) - 1)
+    if page in ENGINE_PAGES:  # their graphs are inline SVG, and visible
+        assert_graphs_visible(tab, page)
+    if page in NOTES_PAGES:
+        assert_notebook_link_returns_a_valid_notebook(tab, page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=SCREENSHOTS / f"{shot_name(page)}.png", full_page=True)
     visit.check()
     assert visit.requests, "no request recorded"
-
-
-@pytest.mark.parametrize("page", ENGINE_PAGES)
-def test_engine_page_graphs_are_visible_svg(visit: Visit, base_url: str, page: str) -> None:
-    tab = open_page(visit, base_url, page)
-    assert_graphs_visible(tab, page)
-    visit.check()
 
 
 def test_404_page(visit: Visit, base_url: str) -> None:
@@ -344,9 +341,9 @@ def test_step_through_works_after_instant_navigation_in_dark_mode(
 # --- The notebook of each notes page ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", NOTES_PAGES)
-def test_notebook_link_returns_a_valid_notebook(visit: Visit, base_url: str, page: str) -> None:
-    tab = open_page(visit, base_url, page)
+def assert_notebook_link_returns_a_valid_notebook(tab: Page, page: str) -> None:
+    """The page's notebook link is visible and returns a valid notebook of the same title.
+    (test_page_loads_with_no_error_and_nothing_from_outside checks it on every notes page.)"""
     link = tab.get_by_role("link", name=NOTEBOOK_LINK)
     assert link.is_visible(), f"{page}: no visible {NOTEBOOK_LINK!r} link"
     url = urljoin(tab.url, link.get_attribute("href"))
@@ -357,7 +354,6 @@ def test_notebook_link_returns_a_valid_notebook(visit: Visit, base_url: str, pag
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and title(tab) in first.source.replace("`", "")
     assert any(cell.cell_type == "code" for cell in notebook.cells)
-    visit.check()
 
 
 def test_notebook_link_downloads_the_file(visit: Visit, base_url: str, tmp_path: Path) -> None:
