@@ -109,6 +109,8 @@ class SiteBuild:
         self.start()
         deadline = time.monotonic() + BUILD_TIMEOUT
         while not self.result.exists():
+            if self.process is not None and self.process.poll() not in (None, 0):
+                pytest.fail(f"the site build was stopped (exit {self.process.returncode})")
             if time.monotonic() > deadline:
                 pytest.fail(f"the site build did not end in {BUILD_TIMEOUT} s", pytrace=False)
             time.sleep(0.2)
