@@ -26,20 +26,21 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test bench clean
+.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test timings bench clean
 
 # venv: create .venv if missing and install the package with its test extra (PyTorch, Playwright...);
 # docs-venv: the docs extra only, all that building and serving the site needs. The stamp files make
 # each re-run only when pyproject.toml is newer than the last install; the test extra includes docs.
+# --no-compile: Python compiles the modules a run imports when it first imports them, not all of torch.
 venv: $(VENV)/.installed-test
 $(VENV)/.installed-test: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --disable-pip-version-check --no-compile -e '.[test]'
 	touch $@ $(VENV)/.installed-docs
 docs-venv: $(VENV)/.installed-docs
 $(VENV)/.installed-docs: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -e '.[docs]'
+	$(BIN)/python -m pip install --disable-pip-version-check --no-compile -e '.[docs]'
 	touch $@
 
 # sysdeps: system tools pip cannot provide: Graphviz (graphs drawn at build time), Chromium (browser tests).
@@ -72,12 +73,18 @@ build: docs-venv graphviz
 serve: docs-venv graphviz
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
-# test: every check: pages and src/ agree, lint, formatting, then the test suite (which builds the site).
+# test: every check: pages and src/ agree, lint, formatting, then the test suite on every core
+# (pytest-xdist; the site is built once, in the background, while the other tests run).
 test: venv sysdeps node_modules/.installed
 	$(BIN)/python tools/tangle.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FMT_DIRS)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+# timings: how long a writer waits: clean strict build, one page rebuilt by `make serve`, and
+# `make test`, each the median of three runs (benchmarks/timings.py; `make timings WHAT=build`).
+timings: venv graphviz node_modules/.installed
+	$(BIN)/python benchmarks/timings.py $(WHAT)
 
 # bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
 bench: $(VENV)/.installed-bench

@@ -1,7 +1,8 @@
 """The built site in a real browser: chromium, driven by Playwright, on the site at 127.0.0.1.
 
-The site is built once per session (the `site_dir` fixture, tests/conftest.py) and served under the
-path of its site_url (/litgrad/), as GitHub Pages serves it, with 404.html for unknown addresses.
+The site is built once per test run (the `site_dir` fixture, tests/conftest.py) and served under the
+path of its site_url (/litgrad/), as GitHub Pages serves it, with 404.html for unknown addresses;
+each worker has one server and one browser, shared by every module that uses them.
 Every request the browser makes is recorded; any to a host other than 127.0.0.1 is refused and
 fails the test. The browser is $CHROMIUM (the Makefile sets it; Debian's /usr/bin/chromium by
 default), never a download: these tests fail, not skip, when it is missing.
@@ -12,15 +13,10 @@ Each page's full-page screenshot goes to build/screenshots/<page>.png, with one 
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import io
 import json
-import os
 import re
-import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -28,23 +24,14 @@ from urllib.request import urlopen
 
 import nbformat
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, site_prefix  # noqa: F401  (importable from here)
 from nbclient import NotebookClient
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from test_site_build import CONFIG, NAV_PAGES, built_path
+from playwright.sync_api import Browser, BrowserContext, Page
+from test_site_build import NAV_PAGES, built_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PREFIX = urlsplit(CONFIG.get("site_url") or "/").path.rstrip("/") + "/"  # "/litgrad/"
+PREFIX = site_prefix()  # "/litgrad/"
 NOTES_PAGES = [p for p in NAV_PAGES if re.fullmatch(r"notes/[^/]+\.md", p)]
 ENGINE_PAGES = [p for p in NOTES_PAGES if re.match(r"notes/0[1-5]-", p)]
 NOTEBOOK_LINK = "Download this page as a notebook"
@@ -62,70 +49,18 @@ def page_url(base: str, page: str) -> str:
     return base + (path[: -len("index.html")] if path.endswith("index.html") else path)
 
 
-# --- The server ---------------------------------------------------------------------------------
+# --- The server and the browser: one of each per worker (tests/conftest.py) ----------------------
 
 
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under PREFIX; anything else, or a missing file, gets 404.html and a 404."""
-
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".ipynb": "application/x-ipynb+json",
-    }
-
-    def translate_path(self, path: str) -> str:
-        path = urlsplit(path).path
-        if not path.startswith(PREFIX):
-            return str(Path(self.directory) / "\0outside")  # no such file: a 404
-        return super().translate_path("/" + path[len(PREFIX) :])
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        not_found = Path(self.directory) / "404.html"
-        if code != 404 or not not_found.is_file():
-            super().send_error(code, message, explain)
-            return
-        body = not_found.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # quiet: failures are reported by the tests
-
-
-@pytest.fixture(scope="module")
-def base_url(site_dir: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def base_url(site_server: str) -> str:
     """The site's address: http://127.0.0.1:<free port>/litgrad/."""
-    handler = functools.partial(_SiteHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return site_server
 
 
-# --- The browser --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(
-            f"no browser at CHROMIUM={CHROMIUM!r}: install Debian's chromium (`make test` does, "
-            "as root) or point $CHROMIUM at Chrome or Chromium",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture(scope="session")
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 class Visit:
@@ -241,17 +176,14 @@ def test_page_loads_with_no_error_and_nothing_from_outside(
     footer = tab.locator("nav.md-footer__inner")
     assert (footer.locator("a.md-footer__link--prev").count() == 1) == (index > 0)
     assert (footer.locator("a.md-footer__link--next").count() == 1) == (index < len(NAV_PAGES) - 1)
+    if page in ENGINE_PAGES:  # their graphs are inline SVG, and visible
+        assert_graphs_visible(tab, page)
+    if page in NOTES_PAGES:
+        assert_notebook_link_returns_a_valid_notebook(tab, page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=SCREENSHOTS / f"{shot_name(page)}.png", full_page=True)
     visit.check()
     assert visit.requests, "no request recorded"
-
-
-@pytest.mark.parametrize("page", ENGINE_PAGES)
-def test_engine_page_graphs_are_visible_svg(visit: Visit, base_url: str, page: str) -> None:
-    tab = open_page(visit, base_url, page)
-    assert_graphs_visible(tab, page)
-    visit.check()
 
 
 def test_404_page(visit: Visit, base_url: str) -> None:
@@ -409,9 +341,9 @@ def test_step_through_works_after_instant_navigation_in_dark_mode(
 # --- The notebook of each notes page ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", NOTES_PAGES)
-def test_notebook_link_returns_a_valid_notebook(visit: Visit, base_url: str, page: str) -> None:
-    tab = open_page(visit, base_url, page)
+def assert_notebook_link_returns_a_valid_notebook(tab: Page, page: str) -> None:
+    """The page's notebook link is visible and returns a valid notebook of the same title.
+    (test_page_loads_with_no_error_and_nothing_from_outside checks it on every notes page.)"""
     link = tab.get_by_role("link", name=NOTEBOOK_LINK)
     assert link.is_visible(), f"{page}: no visible {NOTEBOOK_LINK!r} link"
     url = urljoin(tab.url, link.get_attribute("href"))
@@ -422,7 +354,6 @@ def test_notebook_link_returns_a_valid_notebook(visit: Visit, base_url: str, pag
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and title(tab) in first.source.replace("`", "")
     assert any(cell.cell_type == "code" for cell in notebook.cells)
-    visit.check()
 
 
 def test_notebook_link_downloads_the_file(visit: Visit, base_url: str, tmp_path: Path) -> None:
