@@ -56,7 +56,7 @@ tangle: venv
 	$(BIN)/python tools/tangle.py
 
 # build: build the site into site/ (strict: any warning fails) and print the wall time. The build
-# tangles the pages first (tools/hooks.py), so it always runs the code the pages hold.
+# tangles the pages first (tools/tangle_on_build.py), so it always runs the code the pages hold.
 build: venv graphviz
 	TIMEFORMAT='site/ built in %1Rs'; time $(BIN)/mkdocs build --strict -d site
 

@@ -1,0 +1,43 @@
+// The in-browser runner's worker: Python (Pyodide) and Graphviz (viz.js), off the page's thread, so
+// the page stays responsive and a runaway example is stopped by ending the worker. Everything it
+// loads is served by the site itself (assets/runner/, written by tools/runtime_assets.py).
+// A module worker: Pyodide's releases no longer run in classic workers.
+import { loadPyodide } from "./runner/pyodide/pyodide.mjs";
+import { instance as vizInstance } from "./runner/viz.js";
+
+const RUNTIME = new URL("runner/", import.meta.url);
+
+async function start() {
+  const [pyodide, viz, packages] = await Promise.all([
+    loadPyodide({ indexURL: new URL("pyodide/", RUNTIME).href }),
+    vizInstance(),
+    fetch(new URL("python.zip", RUNTIME)).then((response) => {
+      if (!response.ok) throw new Error(`python.zip: HTTP ${response.status}`);
+      return response.arrayBuffer();
+    }),
+  ]);
+  // litgrad's to_svg hands DOT source to this under Pyodide (see page 1, `_render`).
+  self.litgradViz = viz;
+  pyodide.unpackArchive(packages, "zip", { extractDir: "/home/pyodide/site-packages" });
+  pyodide.runPython(
+    "import sys; sys.path.insert(0, '/home/pyodide/site-packages')\n" +
+      "from browser_session import run_cells"
+  );
+  return pyodide.globals.get("run_cells");
+}
+
+const ready = start();
+
+self.onmessage = async (event) => {
+  const { id, cells } = event.data;
+  let runCells;
+  try {
+    runCells = await ready;
+  } catch (error) {
+    self.postMessage({ id, failed: `Python could not be loaded: ${error}` });
+    return;
+  }
+  const started = performance.now();
+  const results = JSON.parse(runCells(JSON.stringify(cells)));
+  self.postMessage({ id, results, ms: performance.now() - started });
+};
