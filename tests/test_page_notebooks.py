@@ -1,4 +1,4 @@
-"""tools/page_notebooks.py: a notes page as a notebook; tools/griffe_doctests.py: doctests in the reference.
+"""tools/page_notebooks.py: a notes page as a notebook; tools/griffe_doctests.py: doctests.
 
 The built notebooks are checked in the browser tests (tests/test_browser.py: the link on each
 page returns a valid notebook, and each one runs top to bottom in a kernel).

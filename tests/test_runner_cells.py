@@ -73,7 +73,10 @@ def test_a_missing_package_marks_its_block_and_the_blocks_using_its_names():
 
 
 def test_names_a_block_binds_for_itself_are_not_taken_from_before():
-    text = f"{F}python\nimport numpy as np\np = np.zeros(1)\n{F}\n\n{F}python\nfor p in [1]:\n    print(p)\n{F}\n"
+    text = (
+        f"{F}python\nimport numpy as np\np = np.zeros(1)\n{F}\n\n"
+        f"{F}python\nfor p in [1]:\n    print(p)\n{F}\n"
+    )
     assert [c["needs"] for c in page_cells(text, "notes/x.md")] == ["numpy", None]
 
 
