@@ -26,7 +26,7 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv sysdeps graphviz chromium node tangle build serve test bench clean
+.PHONY: venv sysdeps graphviz chromium node tangle build serve test bench bench-browser clean
 
 # venv: create .venv if missing and install the package with its test extra; the stamp file makes
 # this re-run only when pyproject.toml is newer than the last install.
@@ -55,14 +55,15 @@ node_modules/.installed: package-lock.json | node
 tangle: venv
 	$(BIN)/python tools/tangle.py
 
-# build: build the site into site/ (strict: any warning fails) and print the wall time. The build
+# build: build the site into site/ (strict: any warning fails) and print the wall time; the site
+# serves the in-browser runner's files from node_modules/ (tools/runtime_assets.py). The build
 # tangles the pages first (tools/tangle_on_build.py), so it always runs the code the pages hold.
-build: venv graphviz
+build: venv graphviz node_modules/.installed
 	TIMEFORMAT='site/ built in %1Rs'; time $(BIN)/mkdocs build --strict -d site
 
 # serve: serve the site on http://127.0.0.1:8000, rebuilding only the pages that change. Not
 # --strict: mkdocs warns about every --dirty rebuild; `make build` and `make test` stay strict.
-serve: venv graphviz
+serve: venv graphviz node_modules/.installed
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
 # test: every check: pages and src/ agree, lint, formatting, then the test suite (which builds the site).
@@ -71,6 +72,10 @@ test: venv sysdeps node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FMT_DIRS)
 	$(BIN)/pytest
+
+# bench-browser: time the in-browser runner on the built site and write benchmarks/browser.md.
+bench-browser: build
+	$(BIN)/python benchmarks/browser_run.py
 
 # bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
 bench: $(VENV)/.installed-bench

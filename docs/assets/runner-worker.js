@@ -26,7 +26,10 @@ async function start() {
   return pyodide.globals.get("run_cells");
 }
 
+const loading = performance.now();
 const ready = start();
+let loadMs = null; // how long loading took, reported with the first run's results
+ready.then(() => { loadMs = performance.now() - loading; }, () => {});
 
 self.onmessage = async (event) => {
   const { id, cells } = event.data;
@@ -39,5 +42,6 @@ self.onmessage = async (event) => {
   }
   const started = performance.now();
   const results = JSON.parse(runCells(JSON.stringify(cells)));
-  self.postMessage({ id, results, ms: performance.now() - started });
+  self.postMessage({ id, results, ms: performance.now() - started, loadMs });
+  loadMs = null;
 };

@@ -197,7 +197,8 @@
         cells[i].box.title = `Not run: example ${failed + 1} raised an error`;
       }
       cell.controls.status.textContent =
-        failed >= 0 ? `Example ${failed + 1} raised an error.` : `Done in ${Math.round(reply.ms)} ms.`;
+        (failed >= 0 ? `Example ${failed + 1} raised an error.` : `Done in ${Math.round(reply.ms)} ms.`) +
+        (reply.loadMs == null ? "" : ` Python started in ${(reply.loadMs / 1000).toFixed(1)} s.`);
       document.dispatchEvent(new CustomEvent("litgrad:rendered")); // the step-through re-binds
     } catch (error) {
       cell.controls.status.textContent = error.message;
