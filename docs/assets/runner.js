@@ -211,6 +211,8 @@
     cell.editor.innerHTML = cell.editorHtml;
     for (const other of cells.slice(cell.index)) {
       other.box.innerHTML = other.original;
+      // The copy was taken after the step-through's script had bound it: let it bind again.
+      other.box.querySelectorAll("[data-ready]").forEach((node) => delete node.dataset.ready);
       other.box.classList.remove("litgrad-stale");
       other.box.removeAttribute("title");
     }
