@@ -243,3 +243,23 @@ def test_page_7_examples_say_they_need_numpy_instead_of_offering_run(
     notes = tab.locator(".litgrad-needs")
     assert notes.count() >= 5 and "needs numpy" in notes.first.inner_text()
     visit.check()
+
+
+def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, runner_url: str) -> None:
+    """Pages 1 to 9, one after the other by instant navigation: the last example's Run runs the
+    whole page (the blocks that need numpy or matplotlib skipped), with no error."""
+    tab = open_page(visit, runner_url + "notes/01-value/")
+    for number in range(1, 10):
+        tab.locator("article h1", has_text=f"{number}.").wait_for()
+        buttons = tab.get_by_role("button", name=re.compile("^Run example"))
+        assert buttons.count() >= 1, f"page {number}: nothing to run"
+        label = buttons.last.get_attribute("aria-label")
+        example = int(re.search(r"\d+", label)[0])
+        status = run(tab, example)
+        assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(
+            tab.locator(".litgrad-error").all_inner_texts()
+        )
+        assert tab.locator(".litgrad-error").count() == 0
+        if number < 9:
+            tab.locator("a.md-footer__link--next").click()
+    visit.check()
