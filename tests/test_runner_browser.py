@@ -201,8 +201,10 @@ def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, runner_ur
     stop.click()
     assert status_of(tab, 2).inner_text() == "Stopped."
     assert stop.count() == 0 or not stop.first.is_visible()
-    assert run(tab, 2, "print(6 * 7)").startswith("Done")
-    assert output_of(tab, 2).inner_text().strip() == "42"
+    tab.get_by_role("button", name="Reset example 2").click()
+    code = code_box(tab, 2).inner_text().rstrip("\n") + "\nprint(6 * 7)"
+    assert run(tab, 2, code).startswith("Done")
+    assert output_of(tab, 2).inner_text().strip().endswith("42")
     visit.check()
 
 
@@ -239,15 +241,26 @@ def test_page_7_examples_say_they_need_numpy_instead_of_offering_run(
     visit: Visit, runner_url: str
 ) -> None:
     tab = open_page(visit, runner_url + "notes/07-shapes/")
-    assert tab.get_by_role("button", name=re.compile("^Run example")).count() == 0
     notes = tab.locator(".litgrad-needs")
     assert notes.count() >= 5 and "needs numpy" in notes.first.inner_text()
+    (button,) = tab.get_by_role("button", name=re.compile("^Run example")).all()
+    number = int(re.search(r"\d+", button.get_attribute("aria-label"))[0])
+    assert "def matmul" in code_box(tab, number).inner_text()  # the plain-list product runs
+    assert run(tab, number).startswith("Done")
+    assert "3 x 5 | c11 = " in output_of(tab, number).inner_text()
     visit.check()
+
+
+# Examples that free a chain of values thousands deep: CPython does that recursively, and a Web
+# Worker's stack is too small for it, so Python stops there, and the runner says so (a limit of
+# Pyodide in a worker: github.com/pyodide/pyodide/issues/441). Page -> example number.
+TOO_DEEP_FOR_A_WORKER = {1: 7, 9: 4}
 
 
 def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, runner_url: str) -> None:
     """Pages 1 to 9, one after the other by instant navigation: the last example's Run runs the
-    whole page (the blocks that need numpy or matplotlib skipped), with no error."""
+    whole page (the blocks that need numpy or matplotlib skipped), with no error but the stack
+    limit of the examples listed above."""
     tab = open_page(visit, runner_url + "notes/01-value/")
     for number in range(1, 10):
         tab.locator("article h1", has_text=f"{number}.").wait_for()
@@ -256,10 +269,14 @@ def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, runner_url: st
         label = buttons.last.get_attribute("aria-label")
         example = int(re.search(r"\d+", label)[0])
         status = run(tab, example)
-        assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(
-            tab.locator(".litgrad-error").all_inner_texts()
-        )
-        assert tab.locator(".litgrad-error").count() == 0
+        errors = tab.locator(".litgrad-error").all_inner_texts()
+        deep = TOO_DEEP_FOR_A_WORKER.get(number)
+        if deep:
+            assert status.startswith(f"Example {deep} stopped Python."), (number, status, errors)
+            assert len(errors) == 1 and "ran out of stack" in errors[0]
+        else:
+            assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(errors)
+            assert not errors
         if number < 9:
             tab.locator("a.md-footer__link--next").click()
     visit.check()

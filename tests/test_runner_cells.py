@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import re
 import textwrap
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
-from runner_cells import cells_script, mark_cells, on_page_content, on_page_markdown, page_cells
+from runner_cells import cells_element, mark_cells, on_page_content, on_page_markdown, page_cells
 
 F = "```"
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,8 +112,8 @@ def test_hooks_add_markers_and_the_json_of_the_cells_only_on_notes_pages():
     marked = on_page_markdown(PAGE, page=page())
     html = "".join(f'<div class="litgrad-cell" data-cell="{i}" hidden></div>' for i in range(5))
     out = on_page_content(html, page=page())
-    data = re.search(r'<script type="application/json" id="litgrad-cells">(.*)</script>', out)
-    cells = json.loads(data[1])
+    data = re.search(r'<div id="litgrad-cells" hidden data-cells="([^"]*)"></div>', out)
+    cells = json.loads(html_module.unescape(data[1]))
     assert len(cells) == 5 and "_end" not in cells[0] and cells[2]["needs"] == "numpy"
     assert marked != PAGE
     assert on_page_markdown(PAGE, page=page("index.md")) == PAGE
@@ -129,6 +130,8 @@ def test_invalid_python_in_an_example_fails_the_build_naming_the_line():
         on_page_markdown(f"{F}python\nx = (\n{F}\n", page=page())
 
 
-def test_the_json_cannot_close_its_script_element():
-    script = cells_script([{"code": "print('</script>')", "_end": 3}])
-    assert script.count("</script>") == 1 and "<\\/script>" in script
+def test_the_json_cannot_leave_its_attribute():
+    element = cells_element([{"code": "print(\"</div>\", '&')", "_end": 3}])
+    assert element.count('"') == 4 and "</div>" not in element[:-6]
+    data = re.search(r'data-cells="([^"]*)"', element)[1]
+    assert json.loads(html_module.unescape(data)) == [{"code": "print(\"</div>\", '&')"}]

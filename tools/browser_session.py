@@ -49,12 +49,13 @@ def _traceback(error: BaseException) -> str:
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
-def run_cells(cells_json: str) -> str:
+def run_cells(cells_json: str, on_cell=None) -> str:
     """Run `[{"code", "output", "skip"}, ...]` in order; JSON list of results, one per cell run.
 
     A result has `printed` (stdout and stderr), `html` for Markdown output, `error` (a
     traceback) for the cell that raised, or `skipped` for a cell marked skip. Cells after an
-    error are not run and have no result.
+    error are not run and have no result. `on_cell(number)` is called before each cell runs: if
+    Python itself dies (a stack overflow in the browser), the worker still knows where.
     """
     cells = json.loads(cells_json)
     namespace: dict = {"__name__": "__main__"}
@@ -63,6 +64,8 @@ def run_cells(cells_json: str) -> str:
         if cell.get("skip"):
             results.append({"skipped": True})
             continue
+        if on_cell is not None:
+            on_cell(number)
         filename = f"<example {number}>"
         source = cell["code"]
         # linecache lets the traceback quote the reader's lines.

@@ -4,7 +4,7 @@ The runner (docs/assets/runner.js) re-executes a page's examples as the build do
 namespace, and replaces what the edited example and the ones after it printed. For that it needs,
 for each example: its code as written, how the build shows its output (text, HTML, Markdown, or
 nothing), and where on the page it is. on_page_markdown puts an empty marker element before and
-after each example's fence; on_page_content adds the list of examples as a JSON <script>.
+after each example's fence; on_page_content adds the list of examples as JSON, in a hidden element.
 
 An example that imports a package the in-browser Python lacks (numpy, matplotlib), or uses a name
 such an example defines, is marked `needs`: it shows why instead of a Run button, and a run
@@ -14,6 +14,7 @@ skips it.
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 import sys
@@ -165,11 +166,14 @@ def on_page_markdown(markdown: str, page, **kwargs) -> str:
     return mark_cells(markdown, cells)
 
 
-def cells_script(cells: list[dict]) -> str:
-    """The page's cells as JSON in a <script> that the runner reads (inert: not JavaScript)."""
+def cells_element(cells: list[dict]) -> str:
+    """The page's cells as JSON in an attribute of a hidden element, which the runner reads.
+
+    Not a <script type="application/json">: Material's instant navigation drops those.
+    """
     public = [{k: v for k, v in cell.items() if not k.startswith("_")} for cell in cells]
-    text = json.dumps(public, ensure_ascii=False).replace("</", "<\\/")
-    return f'<script type="application/json" id="litgrad-cells">{text}</script>'
+    text = html.escape(json.dumps(public, ensure_ascii=False), quote=True)
+    return f'<div id="litgrad-cells" hidden data-cells="{text}"></div>'
 
 
 def on_page_content(html_text: str, page, **kwargs) -> str:
@@ -183,4 +187,4 @@ def on_page_content(html_text: str, page, **kwargs) -> str:
         raise PluginError(
             f"{page.file.src_uri}: {len(cells)} examples but {found} runner markers in the HTML"
         )
-    return html_text + "\n" + cells_script(cells)
+    return html_text + "\n" + cells_element(cells)

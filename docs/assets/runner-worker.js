@@ -41,7 +41,17 @@ self.onmessage = async (event) => {
     return;
   }
   const started = performance.now();
-  const results = JSON.parse(runCells(JSON.stringify(cells)));
+  let results;
+  let current = 0; // the example running, should Python itself fail
+  try {
+    results = JSON.parse(runCells(JSON.stringify(cells), (number) => { current = number; }));
+  } catch (error) {
+    // Python itself failed, and this worker's Python is lost: most often a stack overflow, as a
+    // worker's stack is smaller than a desktop Python's (a chain of thousands of values, freed).
+    const stack = /Maximum call stack size exceeded/.test(String(error));
+    self.postMessage({ id, failed: String(error), fatal: true, cell: current, stack });
+    return;
+  }
   self.postMessage({ id, results, ms: performance.now() - started, loadMs });
   loadMs = null;
 };

@@ -18,7 +18,11 @@
         if (!running || event.data.id !== running.id) return;
         const done = running;
         running = null;
-        if (event.data.failed) done.reject(new Error(event.data.failed));
+        if (event.data.fatal) {
+          worker.terminate(); // its Python is lost: the next run starts a new one
+          worker = null;
+        }
+        if (event.data.failed && !event.data.fatal) done.reject(new Error(event.data.failed));
         else done.resolve(event.data);
       };
       worker.onerror = (event) => {
@@ -95,7 +99,7 @@
     const data = document.getElementById("litgrad-cells");
     if (!data || data.dataset.ready) return;
     data.dataset.ready = "1";
-    const cells = JSON.parse(data.textContent).map((cell, index) => ({ ...cell, index }));
+    const cells = JSON.parse(data.dataset.cells).map((cell, index) => ({ ...cell, index }));
     for (const cell of cells) {
       const start = document.querySelector(`.litgrad-cell[data-cell="${cell.index}"]`);
       const nodes = [];
@@ -179,6 +183,23 @@
     if (result.error) box.appendChild(textBlock(result.error.replace(/\n$/, ""), "litgrad-error"));
   }
 
+  // Python itself failed in example `reply.cell` (numbered from 1): say so there, mark the rest.
+  function showFatal(reply, cells, from) {
+    const failed = cells[reply.cell - 1];
+    const text = reply.stack
+      ? "Python in your browser ran out of stack in this example (RangeError: Maximum call " +
+        "stack size exceeded). It runs in a Web Worker, whose stack is much smaller than a " +
+        "desktop Python's, and freeing a chain of values thousands deep takes more. The example " +
+        "runs in your own Python, or in this page's notebook."
+      : `Python in your browser failed in this example: ${reply.failed}`;
+    if (failed.index >= from) failed.box.replaceChildren(textBlock(text, "litgrad-error"));
+    else failed.box.appendChild(textBlock(text, "litgrad-error"));
+    for (const other of cells.slice(Math.max(from, reply.cell))) {
+      other.box.classList.add("litgrad-stale");
+      other.box.title = `Not run: example ${reply.cell} stopped Python`;
+    }
+  }
+
   async function runFrom(cell, cells) {
     if (running) return;
     const controls = cells.filter((c) => c.controls).map((c) => c.controls);
@@ -190,6 +211,11 @@
     const request = cells.map((c) => ({ code: currentCode(c), output: c.output, skip: Boolean(c.needs) }));
     try {
       const reply = await execute(request);
+      if (reply.fatal) {
+        showFatal(reply, cells, from);
+        cell.controls.status.textContent = `Example ${reply.cell} stopped Python.`;
+        return;
+      }
       reply.results.forEach((result, i) => { if (i >= from) showResult(cells[i], result, reply.id); });
       const failed = reply.results.findIndex((r) => r.error);
       for (let i = Math.max(from, reply.results.length); i < cells.length; i++) {
