@@ -30,7 +30,8 @@ from test_browser import (  # noqa: F401  (browser is a fixture used by name)
 
 RUN_TIMEOUT_MS = 180_000  # the first Run loads Python; six agents share this machine's two cores
 STATUS_DONE = (
-    r"^((Done in \d+ ms\.|Example \d+ raised an error\.)( Python started in [\d.]+ s\.)?"
+    r"^((Done in \d+ ms\.|Example \d+ (raised an error|stopped Python)\.)"
+    r"( Python started in [\d.]+ s\.)?"
     r"|Stopped\.|Python could not .*)$"
 )
 SITE_URL = (CONFIG.get("site_url") or "").rstrip("/") + "/"
@@ -103,7 +104,7 @@ def run(tab: Page, number: int, code: str | None = None, *, key: bool = False) -
     if key:
         code_box(tab, number).press("Control+Enter")
     else:
-        tab.get_by_role("button", name=f"Run example {number} ").click()
+        tab.get_by_role("button", name=f"Run example {number} (Ctrl+Enter)", exact=True).click()
     status = status_of(tab, number)
     status.filter(has_text=re.compile(STATUS_DONE)).wait_for(timeout=RUN_TIMEOUT_MS)
     return status.inner_text()
@@ -194,10 +195,10 @@ def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, runner_ur
     tab = open_page(visit, runner_url + NEURON)
     run(tab, 2)  # Python loaded, so that Stop interrupts running code, not the loading
     code_box(tab, 2).fill("while True:\n    pass")
-    tab.get_by_role("button", name="Run example 2 ").click()
+    tab.get_by_role("button", name="Run example 2 (Ctrl+Enter)", exact=True).click()
     stop = tab.get_by_role("button", name=re.compile("^Stop"))
     stop.wait_for(state="visible")
-    assert tab.get_by_role("button", name="Run example 2 ").is_disabled()
+    assert tab.get_by_role("button", name="Run example 2 (Ctrl+Enter)", exact=True).is_disabled()
     stop.click()
     assert status_of(tab, 2).inner_text() == "Stopped."
     assert stop.count() == 0 or not stop.first.is_visible()
