@@ -26,7 +26,7 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test timings bench clean
+.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test timings bench bench-browser clean
 
 # venv: create .venv if missing and install the package with its test extra (PyTorch, Playwright...);
 # docs-venv: the docs extra only, all that building and serving the site needs. The stamp files make
@@ -62,15 +62,16 @@ node_modules/.installed: package-lock.json | node
 tangle: docs-venv
 	$(BIN)/python tools/tangle.py
 
-# build: build the site into site/ (strict: any warning fails) and print the wall time. The build
-# tangles the pages first (tools/hooks.py), so it always runs the code the pages hold.
-build: docs-venv graphviz
+# build: build the site into site/ (strict: any warning fails) and print the wall time; the site
+# serves the in-browser runner's files from node_modules/ (tools/runtime_assets.py). The build
+# tangles the pages first (tools/tangle_on_build.py), so it always runs the code the pages hold.
+build: docs-venv graphviz node_modules/.installed
 	TIMEFORMAT='site/ built in %1Rs'; time $(BIN)/mkdocs build --strict -d site
 
 # serve: serve the site on http://127.0.0.1:8000/litgrad/ (the path of site_url), rebuilding only
 # the pages that change. Not --strict: mkdocs warns about every --dirty rebuild; `make build` and
 # `make test` stay strict.
-serve: docs-venv graphviz
+serve: docs-venv graphviz node_modules/.installed
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
 # test: every check: pages and src/ agree, lint, formatting, then the test suite on every core
@@ -85,6 +86,10 @@ test: venv sysdeps node_modules/.installed
 # `make test`, each the median of three runs (benchmarks/timings.py; `make timings WHAT=build`).
 timings: venv graphviz node_modules/.installed
 	$(BIN)/python benchmarks/timings.py $(WHAT)
+
+# bench-browser: time the in-browser runner on the built site and write benchmarks/browser.md.
+bench-browser: build
+	$(BIN)/python benchmarks/browser_run.py
 
 # bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
 bench: $(VENV)/.installed-bench

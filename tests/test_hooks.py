@@ -1,4 +1,4 @@
-"""tools/hooks.py: block titles and build-time MathML."""
+"""tools/fence_titles.py and tools/mathml.py: block titles and build-time MathML."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hooks import on_page_content, on_page_markdown
+from fence_titles import on_page_markdown
+from mathml import on_page_content
 from mkdocs.exceptions import PluginError
 
 F = "```"
-HOOKS = Path(__file__).resolve().parents[1] / "tools" / "hooks.py"
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+HOOKS = [str(TOOLS / "fence_titles.py"), str(TOOLS / "mathml.py")]
 PAGE = SimpleNamespace(file=SimpleNamespace(src_path="notes/01-value.md"))
 
 
@@ -99,7 +101,7 @@ def test_hooks_run_in_a_real_mkdocs_build(tmp_path):
             site_name: t
             nav: [index.md]
             theme: {{name: material, font: false}}
-            hooks: [{HOOKS}]
+            hooks: [{", ".join(HOOKS)}]
             markdown_extensions:
               - pymdownx.highlight
               - pymdownx.superfences

@@ -1,4 +1,4 @@
-"""tools/hooks.py: a notes page as a notebook; tools/griffe_doctests.py: doctests in the reference.
+"""tools/page_notebooks.py: a notes page as a notebook; tools/griffe_doctests.py: doctests.
 
 The built notebooks are checked in the browser tests (tests/test_browser.py: the link on each
 page returns a valid notebook, and each one runs top to bottom in a kernel).
@@ -10,7 +10,8 @@ import textwrap
 
 import nbformat
 from griffe_doctests import fence_doctests
-from hooks import NOTEBOOK_LINK, _unique_line_anchors, _unique_svg_ids, page_to_notebook
+from page_notebooks import NOTEBOOK_LINK, page_to_notebook
+from unique_ids import _unique_line_anchors, _unique_svg_ids
 
 F = "```"
 PAGE = textwrap.dedent(
@@ -129,7 +130,7 @@ def test_doctests_are_fenced_for_the_reference():
 
 
 def test_snippet_lines_are_inlined_in_the_notebook(tmp_path):
-    from hooks import expand_snippets
+    from page_notebooks import expand_snippets
 
     (tmp_path / "table.md").write_text("| a | b |\n| --- | --- |\n| 1 | 2 |\n", encoding="utf-8")
     page = 'Before\n\n--8<-- "table.md"\n\n    --8<-- "table.md"\nAfter\n'

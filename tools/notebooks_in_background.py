@@ -27,7 +27,8 @@ from nbclient.exceptions import CellExecutionError
 from traitlets.config.loader import JSONFileConfigLoader
 
 KERNEL = "python3"
-# The kernel settings mkdocs-jupyter would read through nbconvert (tools/hooks.py, on_startup).
+# The kernel settings mkdocs-jupyter would read through nbconvert (tools/notebook_kernel.py,
+# on_startup).
 JUPYTER_CONFIG = JSONFileConfigLoader(
     "jupyter_nbconvert_config.json", path=str(Path(__file__).resolve().parent / "jupyter")
 )

@@ -34,4 +34,6 @@
   // Material's instant navigation swaps pages without reloading: document$ fires on each page.
   if (typeof document$ !== "undefined") document$.subscribe(setupAll);
   else document.addEventListener("DOMContentLoaded", setupAll);
+  // The in-browser runner (runner.js) fires this after it puts re-run output into the page.
+  document.addEventListener("litgrad:rendered", setupAll);
 })();

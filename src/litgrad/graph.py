@@ -2,6 +2,7 @@
 """Draw a computation graph with Graphviz: a record per value, a small node per operation."""
 
 import html
+import sys
 
 import graphviz
 
@@ -63,10 +64,21 @@ def draw_graph(root, rankdir="LR", *, grads=None, focus=None):
     return dot
 
 
+def _render(dot):
+    """SVG text of `dot`: the Graphviz program `dot` here, Graphviz in WebAssembly in a browser."""
+    if sys.platform == "emscripten":  # Pyodide: the site's runner loaded @viz-js/viz
+        import js
+        from pyodide.ffi import to_js
+
+        options = to_js({"format": "svg"}, dict_converter=js.Object.fromEntries)
+        return js.litgradViz.renderString(dot.source, options)
+    return dot.pipe(format="svg", encoding="utf-8")
+
+
 def to_svg(dot):
     """Render a `graphviz.Digraph` as an `<svg>` element, ready to put inside an HTML page."""
     try:
-        svg = dot.pipe(format="svg", encoding="utf-8")
+        svg = _render(dot)
     except graphviz.ExecutableNotFound:
         raise RuntimeError(
             "drawing needs the Graphviz program `dot`: install Graphviz "

@@ -1,177 +1,26 @@
-"""mkdocs hooks (mkdocs.yml `hooks:`): one small function per build step, later hooks go here too.
-
-- on_page_markdown: tangled blocks are shown with their file or chunk name as a title.
-- on_page_content: arithmatex's TeX becomes MathML at build time, so the site needs no JavaScript
-  and makes no network request to show math. Code-line anchors get an id unique on the page, and
-  notebook pages lose the scripts mkdocs-jupyter points at a CDN (MathJax, Mermaid).
-- on_pre_build: the pages are tangled into src/ before each build, so `mkdocs serve` runs edited
-  code without a restart.
-- on_startup: the notebook kernel that mkdocs-jupyter starts reads tools/jupyter/, which turns
-  on transport encryption so the kernel does not print a warning into the build log.
-- on_files, and the end of on_page_markdown: every docs/notes/*.md page is also written as a
-  Jupyter notebook next to its page (prose as Markdown cells, examples as code cells), and the page
-  links to it.
-"""
+"""mkdocs hook: every docs/notes/*.md page is also written as a Jupyter notebook next to its page
+(prose as Markdown cells, examples as code cells), and the page links to it."""
 
 from __future__ import annotations
 
-import html
-import itertools
-import os
 import posixpath
 import re
 import sys
 from pathlib import Path
 
 import nbformat
-from latex2mathml.converter import convert
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 # mkdocs loads this file by path, so its folder is not importable unless we add it.
 _TOOLS = str(Path(__file__).resolve().parent)
 if _TOOLS not in sys.path:
     sys.path.insert(0, _TOOLS)
-import tangle  # noqa: E402  (needs the path above)
-from tangle import parse_blocks, parse_info  # noqa: E402
-
-
-def on_startup(**kwargs) -> None:
-    ours = str(Path(_TOOLS) / "jupyter")
-    paths = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
-    if ours not in paths:
-        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([ours, *paths])
-
-
-def on_pre_build(config, **kwargs) -> None:
-    """Tangle the pages, then forget the imported package, so that every build (each rebuild of
-    `mkdocs serve` too) runs the examples against the code the pages hold now."""
-    if tangle.main(["--root", str(Path(config.config_file_path).parent)]) != 0:
-        raise PluginError("tools/tangle.py failed: see its messages above")
-    for name in [m for m in sys.modules if m == "litgrad" or m.startswith("litgrad.")]:
-        del sys.modules[name]
+from tangle import parse_blocks, parse_info  # noqa: E402  (needs the path above)
 
 
 def on_page_markdown(markdown: str, page, **kwargs) -> str:
-    """Turn ``` {.python file=x} ``` / ``` {.python #c} ``` into ```python title="x" / "«c»"."""
-    lines = markdown.splitlines(keepends=True)  # the same line numbering as parse_blocks
-    for block in parse_blocks(markdown, page.file.src_path):
-        try:
-            info = parse_info(block.info)
-        except ValueError:
-            continue  # tools/tangle.py reports it with its location; the page still renders
-        if info and (info.file or info.id):
-            title = info.file or f"«{info.id}»"
-            language = info.language or "text"
-            old = lines[block.line - 1]
-            ending = old[len(old.rstrip("\r\n")) :]
-            lines[block.line - 1] = f'{block.indent}{block.fence}{language} title="{title}"{ending}'
-    return _with_notebook_link("".join(lines), page)
+    return _with_notebook_link(markdown, page)
 
-
-# pymdownx.arithmatex (generic: true) wraps TeX, HTML-escaped, in \( \) or \[ \].
-_MATH = re.compile(r'<(?P<tag>span|div) class="arithmatex">(?P<tex>.*?)</(?P=tag)>', re.S)
-_DELIMITERS = {"span": ("\\(", "\\)"), "div": ("\\[", "\\]")}
-# latex2mathml echoes what it does not understand as a token (`<mi>\foo</mi>`, `<mi>&</mi>`).
-_LEFTOVER = re.compile(r"<m[io][^>]*>(\\[A-Za-z]+|&)</m[io]>")
-
-
-def tex_to_mathml(tex: str, display: str) -> str:
-    """MathML for `tex`; ValueError when latex2mathml fails or would show TeX as text."""
-    depth = 0
-    for char in re.sub(r"\\.", "", tex):  # escaped \{ \} are literal braces
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth:  # latex2mathml accepts `\frac{a` and quietly drops the denominator
-        raise ValueError("unbalanced braces")
-    try:
-        mathml = convert(tex, display=display)
-    except Exception as exc:  # its errors have no common base class
-        raise ValueError(f"{type(exc).__name__} {exc}".strip()) from exc
-    leftover = _LEFTOVER.search(mathml)
-    if leftover:
-        raise ValueError(f"{leftover[1]!r} is not supported")
-    return mathml
-
-
-def on_page_content(html_text: str, page, **kwargs) -> str:
-    """Replace the content of each arithmatex element by MathML; bad TeX fails the build."""
-
-    def replace(m: re.Match) -> str:
-        tag = m["tag"]
-        tex = html.unescape(m["tex"]).strip()
-        start, end = _DELIMITERS[tag]
-        if tex.startswith(start) and tex.endswith(end):  # \begin{align}... comes undelimited
-            tex = tex[len(start) : -len(end)]
-        display = "block" if tag == "div" else "inline"
-        try:
-            mathml = tex_to_mathml(tex.strip(), display)
-        except ValueError as exc:
-            raise PluginError(
-                f"{page.file.src_path}: cannot turn TeX into MathML ({exc}): {tex.strip()}"
-            ) from exc
-        # The wrapper stays: the theme styles .arithmatex (e.g. scrolling of wide equations).
-        return f'<{tag} class="arithmatex">{mathml}</{tag}>'
-
-    html_text = _unique_svg_ids(_unique_line_anchors(_MATH.sub(replace, html_text)))
-    if page.file.src_path.endswith(".ipynb"):
-        html_text = _NOTEBOOK_CDN.sub("", html_text)
-    return html_text
-
-
-# pymdownx.highlight numbers the line anchors of each code block `__codelineno-<block>-<line>`, but
-# markdown-exec and mkdocstrings render blocks with Markdown instances of their own, each counting
-# blocks from 0: a page would have the same anchor many times. Renumber the blocks in page order.
-_PRE = re.compile(r"<pre\b.*?</pre>", re.S)
-_LINE_ANCHOR = re.compile(r"__codelineno-\d+-(?=\d)")
-
-
-def _unique_line_anchors(html_text: str) -> str:
-    numbers = itertools.count()
-
-    def renumber(m: re.Match) -> str:
-        if "__codelineno-" not in m[0]:
-            return m[0]
-        return _LINE_ANCHOR.sub(f"__codelineno-{next(numbers)}-", m[0])
-
-    return _PRE.sub(renumber, html_text)
-
-
-# Graphviz names the parts of every drawing graph0, node1, edge1...: two graphs on a page would
-# share ids. Prefix the ids of each inline <svg>, and the references to them, with its number.
-_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _unique_svg_ids(html_text: str) -> str:
-    numbers = itertools.count(1)
-
-    def prefix(m: re.Match) -> str:
-        ids = set(_ID.findall(m[0]))
-        if not ids:
-            return m[0]
-        number = next(numbers)
-        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-        refs = re.compile(rf'(\bid="|#)({names})(?=["\)])')
-        return refs.sub(lambda r: f"{r[1]}svg{number}-{r[2]}", m[0])
-
-    return _SVG.sub(prefix, html_text)
-
-
-# What nbconvert's template (used by mkdocs-jupyter) adds for MathJax and Mermaid: an empty
-# <script src=""> when no MathJax URL is set, MathJax's configuration, and a module script that
-# imports Mermaid from cdnjs when the notebook has a diagram. Math and diagrams would need a CDN.
-_NOTEBOOK_CDN = re.compile(
-    r"<!-- Load mathjax -->|<!-- (?:MathJax configuration|End of mathjax configuration) -->"
-    r'|<script src="">\s*</script>'
-    r'|<script type="text/x-mathjax-config">.*?</script>'
-    r'|<script type="module">(?:(?!</script>).)*?import\("https?://.*?</script>',
-    re.S,
-)
-
-
-# --- The notebook of each notes page ------------------------------------------------------------
 
 NOTEBOOK_LINK = "Download this page as a notebook"
 _NOTES_PAGE = re.compile(r"^notes/[^/]+\.md$")

@@ -1,0 +1,252 @@
+// The in-browser runner: every example whose code a notes page shows can be edited and run. A run
+// executes the page's examples in order, as the build does (tools/runner_cells.py recorded them
+// in the page, between marker elements), with the reader's edits, and replaces what the edited
+// example and every example after it printed: text, graphs, the step-through, Markdown.
+// Python runs in a Web Worker (runner-worker.js), started on the first Run only; one per tab,
+// kept across Material's instant navigation; Stop ends it and the next Run starts a new one.
+(function () {
+  "use strict";
+  const WORKER_URL = new URL("runner-worker.js", document.currentScript.src).href;
+  let worker = null;
+  let running = null; // {id, resolve, reject} of the run in progress
+  let runs = 0;
+
+  function getWorker() {
+    if (!worker) {
+      worker = new Worker(WORKER_URL, { type: "module" });
+      worker.onmessage = (event) => {
+        if (!running || event.data.id !== running.id) return;
+        const done = running;
+        running = null;
+        if (event.data.fatal) {
+          worker.terminate(); // its Python is lost: the next run starts a new one
+          worker = null;
+        }
+        if (event.data.failed && !event.data.fatal) done.reject(new Error(event.data.failed));
+        else done.resolve(event.data);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        if (running) {
+          const done = running;
+          running = null;
+          done.reject(new Error(event.message || "the Python worker failed"));
+        }
+        worker = null;
+      };
+    }
+    return worker;
+  }
+
+  function execute(cells) {
+    return new Promise((resolve, reject) => {
+      running = { id: ++runs, resolve, reject };
+      getWorker().postMessage({ id: runs, cells });
+    });
+  }
+
+  function stop() {
+    if (!worker) return;
+    worker.terminate(); // the only way to end a loop that never yields
+    worker = null;
+    if (running) {
+      const done = running;
+      running = null;
+      done.reject(new Error("Stopped."));
+    }
+  }
+
+  // --- One page ------------------------------------------------------------------------------
+
+  function el(tag, attributes, text) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // As markdown-exec shows a result: <div class="result"><div class="highlight"><pre><code>.
+  function textBlock(text, className) {
+    const result = el("div", { class: `result ${className}` });
+    const highlight = el("div", { class: "highlight" });
+    const pre = el("pre");
+    pre.appendChild(el("code", {}, text));
+    highlight.appendChild(pre);
+    result.appendChild(highlight);
+    return result;
+  }
+
+  // Graphviz numbers every drawing's ids from graph0: prefix them, as tools/unique_ids.py does.
+  function uniqueSvgIds(container, prefix) {
+    container.querySelectorAll("svg").forEach((svg, number) => {
+      const ids = new Map();
+      svg.querySelectorAll("[id]").forEach((node) => {
+        const id = `${prefix}${number}-${node.id}`;
+        ids.set(node.id, id);
+        node.id = id;
+      });
+      svg.querySelectorAll("*").forEach((node) => {
+        for (const attribute of node.attributes) {
+          const m = /url\(#([^)]+)\)|^#(.+)$/.exec(attribute.value);
+          const old = m && (m[1] || m[2]);
+          if (old && ids.has(old)) attribute.value = attribute.value.replace(old, ids.get(old));
+        }
+      });
+    });
+  }
+
+  function setupPage() {
+    const data = document.getElementById("litgrad-cells");
+    if (!data || data.dataset.ready) return;
+    data.dataset.ready = "1";
+    const cells = JSON.parse(data.dataset.cells).map((cell, index) => ({ ...cell, index }));
+    for (const cell of cells) {
+      const start = document.querySelector(`.litgrad-cell[data-cell="${cell.index}"]`);
+      const nodes = [];
+      for (let node = start.nextSibling; node; node = node.nextSibling) {
+        if (node.nodeType === 1 && node.classList.contains("litgrad-cell-end")) break;
+        nodes.push(node);
+      }
+      const codeBlock = cell.shown ? nodes.find((n) => n.nodeType === 1 && n.querySelector("pre > code")) : null;
+      cell.box = el("div", { class: "litgrad-output" });
+      start.parentNode.insertBefore(cell.box, start.nextSibling);
+      if (codeBlock) {
+        codeBlock.after(cell.box);
+        nodes.splice(nodes.indexOf(codeBlock), 1);
+      }
+      nodes.forEach((node) => cell.box.appendChild(node));
+      cell.original = cell.box.innerHTML;
+      if (codeBlock) setupExample(cell, codeBlock, cells);
+    }
+  }
+
+  function setupExample(cell, codeBlock, cells) {
+    const number = cell.index + 1;
+    cell.editor = codeBlock.querySelector("pre > code");
+    cell.editorHtml = cell.editor.innerHTML;
+    cell.box.setAttribute("aria-live", "polite");
+    const bar = el("div", { class: "litgrad-runbar" });
+    codeBlock.after(bar);
+    if (cell.needs) {
+      bar.appendChild(
+        el(
+          "p",
+          { class: "litgrad-needs" },
+          `This example needs ${cell.needs}, which the Python in your browser does not have: ` +
+            "run it in your own Python (or the page's notebook)."
+        )
+      );
+      return;
+    }
+    Object.assign(cell.editor, { contentEditable: "plaintext-only", spellcheck: false });
+    cell.editor.setAttribute("role", "textbox");
+    cell.editor.setAttribute("aria-multiline", "true");
+    cell.editor.setAttribute("aria-label", `Example ${number}: code, editable`);
+    const run = el("button", { type: "button", class: "md-button md-button--primary" }, "Run");
+    run.setAttribute("aria-label", `Run example ${number} (Ctrl+Enter)`);
+    const reset = el("button", { type: "button", class: "md-button" }, "Reset");
+    reset.setAttribute("aria-label", `Reset example ${number}: its code, and what it and the examples after it show`);
+    const stopButton = el("button", { type: "button", class: "md-button", hidden: "" }, "Stop");
+    stopButton.setAttribute("aria-label", "Stop this example now");
+    const status = el("span", { class: "litgrad-status", role: "status" });
+    bar.append(run, stopButton, reset, status);
+    cell.controls = { run, stop: stopButton, status };
+    run.addEventListener("click", () => runFrom(cell, cells));
+    stopButton.addEventListener("click", stop);
+    reset.addEventListener("click", () => resetFrom(cell, cells));
+    cell.editor.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        runFrom(cell, cells);
+      }
+    });
+  }
+
+  function currentCode(cell) {
+    return cell.editor ? cell.editor.innerText.replace(/\n$/, "") : cell.code;
+  }
+
+  function showResult(cell, result, runId) {
+    const box = cell.box;
+    box.classList.remove("litgrad-stale");
+    box.removeAttribute("title");
+    if (result.skipped) return;
+    box.replaceChildren();
+    if (cell.output === "html") {
+      box.innerHTML = result.printed;
+      uniqueSvgIds(box, `run${runId}-cell${cell.index}-svg`);
+    } else if (cell.output === "markdown") {
+      box.innerHTML = result.html || "";
+    } else if (result.printed) {
+      box.appendChild(textBlock(result.printed.replace(/\n$/, ""), "litgrad-printed"));
+    }
+    if (result.error) box.appendChild(textBlock(result.error.replace(/\n$/, ""), "litgrad-error"));
+  }
+
+  // Python itself failed in example `reply.cell` (numbered from 1): say so there, mark the rest.
+  function showFatal(reply, cells, from) {
+    const failed = cells[reply.cell - 1];
+    const text = reply.stack
+      ? "Python in your browser ran out of stack in this example (RangeError: Maximum call " +
+        "stack size exceeded). It runs in a Web Worker, whose stack is much smaller than a " +
+        "desktop Python's, and freeing a chain of values thousands deep takes more. The example " +
+        "runs in your own Python, or in this page's notebook."
+      : `Python in your browser failed in this example: ${reply.failed}`;
+    if (failed.index >= from) failed.box.replaceChildren(textBlock(text, "litgrad-error"));
+    else failed.box.appendChild(textBlock(text, "litgrad-error"));
+    for (const other of cells.slice(Math.max(from, reply.cell))) {
+      other.box.classList.add("litgrad-stale");
+      other.box.title = `Not run: example ${reply.cell} stopped Python`;
+    }
+  }
+
+  async function runFrom(cell, cells) {
+    if (running) return;
+    const controls = cells.filter((c) => c.controls).map((c) => c.controls);
+    controls.forEach((c) => { c.run.disabled = true; c.stop.hidden = true; });
+    cell.controls.stop.hidden = false;
+    cell.controls.status.textContent = worker ? "Running…" : "Loading Python (first run)…";
+    const edited = cells.filter((c) => c.editor && c.editor.innerHTML !== c.editorHtml).map((c) => c.index);
+    const from = Math.min(cell.index, ...edited);
+    const request = cells.map((c) => ({ code: currentCode(c), output: c.output, skip: Boolean(c.needs) }));
+    try {
+      const reply = await execute(request);
+      if (reply.fatal) {
+        showFatal(reply, cells, from);
+        cell.controls.status.textContent = `Example ${reply.cell} stopped Python.`;
+        return;
+      }
+      reply.results.forEach((result, i) => { if (i >= from) showResult(cells[i], result, reply.id); });
+      const failed = reply.results.findIndex((r) => r.error);
+      for (let i = Math.max(from, reply.results.length); i < cells.length; i++) {
+        cells[i].box.classList.add("litgrad-stale");
+        cells[i].box.title = `Not run: example ${failed + 1} raised an error`;
+      }
+      cell.controls.status.textContent =
+        (failed >= 0 ? `Example ${failed + 1} raised an error.` : `Done in ${Math.round(reply.ms)} ms.`) +
+        (reply.loadMs == null ? "" : ` Python started in ${(reply.loadMs / 1000).toFixed(1)} s.`);
+      document.dispatchEvent(new CustomEvent("litgrad:rendered")); // the step-through re-binds
+    } catch (error) {
+      cell.controls.status.textContent = error.message;
+    } finally {
+      controls.forEach((c) => { c.run.disabled = false; c.stop.hidden = true; });
+    }
+  }
+
+  function resetFrom(cell, cells) {
+    cell.editor.innerHTML = cell.editorHtml;
+    for (const other of cells.slice(cell.index)) {
+      other.box.innerHTML = other.original;
+      // The copy was taken after the step-through's script had bound it: let it bind again.
+      other.box.querySelectorAll("[data-ready]").forEach((node) => delete node.dataset.ready);
+      other.box.classList.remove("litgrad-stale");
+      other.box.removeAttribute("title");
+    }
+    cell.controls.status.textContent = "";
+    document.dispatchEvent(new CustomEvent("litgrad:rendered"));
+  }
+
+  // Material's instant navigation swaps pages without reloading: document$ fires on each page.
+  if (typeof document$ !== "undefined") document$.subscribe(setupPage);
+  else document.addEventListener("DOMContentLoaded", setupPage);
+})();

@@ -1,0 +1,84 @@
+"""The Python half of the in-browser runner: runs a page's examples as the build does.
+
+docs/assets/runner-worker.js imports this module under Pyodide (tools/runtime_assets.py packs it),
+and the tests import it in CPython. `run_cells` executes the examples in order in one fresh
+namespace, as markdown-exec runs a page's session, and returns what each printed: text, the
+Markdown of a hidden block rendered to HTML (math as MathML, as tools/mathml.py does at build),
+or the traceback of the example that failed, after which nothing more runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import linecache
+import re
+import traceback
+
+# \( ... \) and \[ ... \], as arithmatex finds them in the page's Markdown.
+_MATH = re.compile(r"\\\((?P<inline>.+?)\\\)|\\\[(?P<block>.+?)\\\]", re.S)
+_SLOT = re.compile("\ue000(\\d+)\ue001")  # private-use characters: Markdown leaves them alone
+
+
+def render_markdown(text: str) -> str:
+    """HTML for Markdown that an example printed; TeX becomes MathML, as on the built page."""
+    import markdown
+    from mathml import tex_to_mathml
+
+    maths: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        if m["inline"] is not None:
+            mathml = tex_to_mathml(m["inline"].strip(), "inline")
+            maths.append(f'<span class="arithmatex">{mathml}</span>')
+        else:
+            mathml = tex_to_mathml(m["block"].strip(), "block")
+            maths.append(f'<div class="arithmatex">{mathml}</div>')
+        return f"\ue000{len(maths) - 1}\ue001"
+
+    html = markdown.markdown(_MATH.sub(keep, text), extensions=["markdown.extensions.tables"])
+    return _SLOT.sub(lambda m: maths[int(m[1])], html)
+
+
+def _traceback(error: BaseException) -> str:
+    """The traceback from the example's own frames down (this module's frames left out)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb))
+
+
+def run_cells(cells_json: str, on_cell=None) -> str:
+    """Run `[{"code", "output", "skip"}, ...]` in order; JSON list of results, one per cell run.
+
+    A result has `printed` (stdout and stderr), `html` for Markdown output, `error` (a
+    traceback) for the cell that raised, or `skipped` for a cell marked skip. Cells after an
+    error are not run and have no result. `on_cell(number)` is called before each cell runs: if
+    Python itself dies (a stack overflow in the browser), the worker still knows where.
+    """
+    cells = json.loads(cells_json)
+    namespace: dict = {"__name__": "__main__"}
+    results: list[dict] = []
+    for number, cell in enumerate(cells, start=1):
+        if cell.get("skip"):
+            results.append({"skipped": True})
+            continue
+        if on_cell is not None:
+            on_cell(number)
+        filename = f"<example {number}>"
+        source = cell["code"]
+        # linecache lets the traceback quote the reader's lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                exec(compile(source, filename, "exec"), namespace)
+            result = {"printed": printed.getvalue()}
+            if cell.get("output") == "markdown":
+                result["html"] = render_markdown(result["printed"])
+        except BaseException as error:  # SystemExit and KeyboardInterrupt too: report, go on
+            results.append({"printed": printed.getvalue(), "error": _traceback(error)})
+            break
+        results.append(result)
+    return json.dumps(results)
