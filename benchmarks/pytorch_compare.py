@@ -5,20 +5,24 @@ Two comparisons, both in float64:
 - the notes' `MLP(3, [4, 4, 1])` (tanh hidden layers, as on page 8) on their four examples, copied
   weight for weight into a `torch.nn.Sequential`: one training step each, then the loss, every
   gradient and every updated parameter side by side;
-- the moons notebook's training (`MLP(2, [8, 8, 1])`, hinge loss and L2 penalty, 100 full-batch
-  steps), timed in both.
+- the moons notebook's training (micrograd's demo network `MLP(2, [16, 16, 1])`, hinge loss and
+  L2 penalty, 100 full-batch steps), timed in both: litgrad as the notebook trains it, on the
+  fused path (`fused=True`, `total`, `weighted_sum`), and once more on the elementary graph
+  (`fused=False`, Python's `sum`), from the same weights.
 
 Run `make pytorch` (or `.venv/bin/python benchmarks/pytorch_compare.py`): it prints the figures
 and writes them to `benchmarks/pytorch.json` and, as tables, to `benchmarks/pytorch.md`, which the
 page includes. The page shows the code between the `--8<--` markers below, so what it shows is
 what ran. Building the site never runs this file (torch is not in the docs extra);
-tests/test_pytorch_page.py re-runs it without the timings and fails when the stored figures no
-longer match.
+tests/test_pytorch_page.py re-runs it without the timings (and without the slow elementary moons
+run, whose final loss it holds to the other two) and fails when the stored figures no longer
+match.
 """
 
 from __future__ import annotations
 
 import datetime
+import gc
 import html
 import inspect
 import json
@@ -33,12 +37,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from litgrad import MLP, Value, topo_sort
+from litgrad import MLP, Value, topo_sort, total, weighted_sum
 
 HERE = Path(__file__).parent
 STORED_JSON, STORED_MD = HERE / "pytorch.json", HERE / "pytorch.md"
 TOLERANCE = 1e-12  # the largest difference allowed between the two engines, after one step
 MOONS_STEPS = 100
+MOONS_RUNS = ("litgrad", "litgrad_elementary", "torch")
+MOONS_TOLERANCE = 1e-9  # the largest difference allowed between their final losses
 
 # The notes' four examples and their targets (page 8).
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
@@ -187,21 +193,37 @@ def make_moons(n=100, noise=0.1, seed=0):
     return X, y
 
 
-def moons_litgrad(model, xs, ys, steps):
-    """The moons notebook's training loop, as it stands there; returns (loss, accuracy)."""
+# --8<-- [start:moons-loss]
+def moons_loss(model, xs, ys, fused=True):
+    """The moons notebook's loss and training accuracy. fused=True is the notebook's code;
+    fused=False adds up the same terms with Python's `sum`, the elementary graph of pages 2 to 8."""
     params = model.parameters()
-    for k in range(steps + 1):
-        scores = [model(x) for x in xs]
+    scores = [model(x) for x in xs]
+    if fused:
+        data_loss = total([(1 - yi * si).relu() for yi, si in zip(ys, scores)]) / len(ys)
+        penalty = 1e-4 * weighted_sum(params, params)  # the sum of p * p
+    else:
         data_loss = sum((1 - yi * si).relu() for yi, si in zip(ys, scores)) / len(ys)
-        loss = data_loss + 1e-4 * sum(p * p for p in params)
-        if k == steps:  # the loss after the last step
-            accuracy = sum((si.data > 0) == (yi > 0) for yi, si in zip(ys, scores)) / len(ys)
-            return loss.data, accuracy
+        penalty = 1e-4 * sum(p * p for p in params)
+    accuracy = sum((si.data > 0) == (yi > 0) for yi, si in zip(ys, scores)) / len(ys)
+    return data_loss + penalty, accuracy
+
+
+# --8<-- [end:moons-loss]
+
+
+def moons_litgrad(model, xs, ys, steps, fused=True):
+    """The moons notebook's training loop; returns (loss, accuracy) after the last step."""
+    params = model.parameters()
+    for k in range(steps):
+        loss, accuracy = moons_loss(model, xs, ys, fused)
         model.zero_grad()
         loss.backward()
         learning_rate = 1.0 - 0.9 * k / steps
         for p in params:
             p.data -= learning_rate * p.grad
+    loss, accuracy = moons_loss(model, xs, ys, fused)  # after the last step
+    return loss.data, accuracy
 
 
 # --8<-- [start:moons]
@@ -224,13 +246,14 @@ def moons_torch(net, X, Y, steps):
 # --8<-- [end:moons]
 
 
-def graph_sizes(model, net, X, y):
-    """How many nodes one step's graph has: litgrad's values, PyTorch's grad_fn objects."""
-    xs, ys, params = X.tolist(), y.tolist(), model.parameters()
-    scores = [model(x) for x in xs]
-    data_loss = sum((1 - yi * si).relu() for yi, si in zip(ys, scores)) / len(ys)
-    loss = data_loss + 1e-4 * sum(p * p for p in params)
-    values = len(topo_sort(loss))
+def litgrad_nodes(model, X, y, fused):
+    """How many values one step's graph has in litgrad."""
+    loss, _ = moons_loss(model, X.tolist(), y.tolist(), fused)
+    return len(topo_sort(loss))
+
+
+def torch_nodes(net, X, y):
+    """How many grad_fn objects one step's graph has in PyTorch."""
     X, Y = torch.tensor(X), torch.tensor(y)
     scores = net(X).squeeze(1)
     loss = torch.relu(1 - Y * scores).mean() + 1e-4 * sum((p * p).sum() for p in net.parameters())
@@ -240,32 +263,59 @@ def graph_sizes(model, net, X, y):
         if node is not None and node not in seen:
             seen.add(node)
             todo.extend(f for f, _ in node.next_functions)
-    return values, len(seen)
+    return len(seen)
 
 
-def moons(steps=MOONS_STEPS, timed=True):
-    """Train the moons network in both engines from the same weights; time each run (CPU time of
-    this process, one thread, as the machine may be busy with other work)."""
+def moons(steps=MOONS_STEPS, timed=True, elementary_run=True):
+    """Train the moons network from the same weights three times: litgrad on the fused path, as
+    the notebook does, litgrad on the elementary graph, and PyTorch; time each run (CPU time of
+    this process, one thread, as the machine may be busy with other work; with the objects that
+    were alive before each run out of the garbage collector's walks). Without
+    `elementary_run`, the slowest of the three, the elementary graph is only counted, not trained:
+    it computes what the fused path computes (page 9; tests/test_fused.py)."""
     X, y = make_moons()
     torch.set_num_threads(1)  # tensors this small gain nothing from threads; timings are steadier
     random.seed(0)
-    model = MLP(2, [8, 8, 1])
+    model = MLP(2, [16, 16, 1], fused=True)  # the notebook's network
+    random.seed(0)
+    elementary = MLP(2, [16, 16, 1])  # the same weights, fused=False
     net = to_torch(model, activation=torch.nn.ReLU)
-    runs = {"nodes": graph_sizes(model, net, X, y)}
+    xs, ys = X.tolist(), y.tolist()
+    nodes = {
+        "litgrad": litgrad_nodes(model, X, y, fused=True),
+        "litgrad_elementary": litgrad_nodes(elementary, X, y, fused=False),
+        "torch": torch_nodes(net, X, y),
+    }
+    runs = {name: {"nodes": count} for name, count in nodes.items()}
     for name, train in [
-        ("litgrad", lambda: moons_litgrad(model, X.tolist(), y.tolist(), steps)),
+        ("litgrad", lambda: moons_litgrad(model, xs, ys, steps)),
+        ("litgrad_elementary", lambda: moons_litgrad(elementary, xs, ys, steps, fused=False)),
         ("torch", lambda: moons_torch(net, torch.tensor(X), torch.tensor(y), steps)),
     ]:
+        if name == "litgrad_elementary" and not elementary_run:
+            continue
+        # The objects alive before the run, torch's by the hundred thousand, are moved out of the
+        # garbage collector's reach: a notebook without torch does not walk them at every full
+        # collection, and litgrad's time should not depend on what else this process imported.
+        # Each run still pays for collecting the garbage it makes.
+        gc.collect()
+        gc.freeze()
         start = time.process_time()  # CPU time: other programs on the machine count less
         loss, accuracy = train()
         seconds = time.process_time() - start
-        runs[name] = {"loss": loss, "accuracy": accuracy, "seconds": seconds if timed else None}
-    return {"steps": steps, "points": len(y), **runs}
+        runs[name] |= {"loss": loss, "accuracy": accuracy, "seconds": seconds if timed else None}
+    gc.unfreeze()
+    parameters = len(model.parameters())
+    return {"steps": steps, "points": len(y), "parameters": parameters, **runs}
 
 
-def figures(timed=True):
+def figures(timed=True, elementary_run=True):
     """Everything the page shows; only the timings change from one run to the next."""
-    return {"one_step": one_step(), "grad_fn": grad_fn_names(), "moons": moons(timed=timed)}
+    return {
+        "one_step": one_step(),
+        "grad_fn": grad_fn_names(),
+        "moons": moons(timed=timed, elementary_run=elementary_run),
+    }
 
 
 def machine():
@@ -276,7 +326,8 @@ def render(stored):
     """`stored` (the figures, and where and when they were measured) as Markdown, in sections
     that the page includes one by one."""
     one, names, moon = stored["one_step"], stored["grad_fn"], stored["moons"]
-    lit, tor, steps = moon["litgrad"], moon["torch"], moon["steps"]
+    lit, ele, tor = moon["litgrad"], moon["litgrad_elementary"], moon["torch"]
+    steps = moon["steps"]
     ok = "yes" if max(one[k] for k in GAPS) <= TOLERANCE else "**NO**"
     n, below = one["parameters"], "`, `".join(names["next_functions"])
     grad_fn = f"""\
@@ -301,21 +352,30 @@ Learning rate {one["learning_rate"]}, {n} parameters. Every difference at most {
 {ok}. (The rounding unit of float64 is {one["eps"][0]:.1e}; of float32, PyTorch's default, \
 {one["eps"][1]:.1e}.)
 """
-    moons = f"""\
-`MLP(2, [8, 8, 1])`, {steps} steps on all {moon["points"]} points, from the same weights:
 
-|  | litgrad | PyTorch |
-| --- | ---: | ---: |
-| CPU time for {steps} steps | {seconds(lit["seconds"])} | {seconds(tor["seconds"])} |
-| CPU time per step | {seconds(lit["seconds"] / steps)} | {seconds(tor["seconds"] / steps)} |
-| final loss | {lit["loss"]:.10f} | {tor["loss"]:.10f} |
-| training accuracy | {lit["accuracy"]:.0%} | {tor["accuracy"]:.0%} |
-| nodes in one step's graph | {moon["nodes"][0]:,} values | {moon["nodes"][1]:,} `grad_fn`s |
+    def row(label, cell):  # one row of the moons table: a cell per run
+        return f"| {label} | " + " | ".join(cell(run) for run in (lit, ele, tor)) + " |\n"
 
-PyTorch needed **{lit["seconds"] / tor["seconds"]:.0f}× less CPU time**. Measured by \
+    moons = (
+        f"`MLP(2, [16, 16, 1])`, {moon['parameters']} parameters, {steps} steps on all "
+        f"{moon['points']} points, from the same weights:\n\n"
+        "|  | litgrad, fused (as the notebook) | litgrad, elementary | PyTorch |\n"
+        "| --- | ---: | ---: | ---: |\n"
+        + row(f"CPU time for {steps} steps", lambda r: seconds(r["seconds"]))
+        + row("CPU time per step", lambda r: seconds(r["seconds"] / steps))
+        + row("final loss", lambda r: f"{r['loss']:.10f}")
+        + row("training accuracy", lambda r: f"{r['accuracy']:.0%}")
+        + row("nodes in one step's graph", lambda r: f"{r['nodes']:,} {UNITS[r is tor]}")
+        + f"""
+PyTorch needed **{lit["seconds"] / tor["seconds"]:.0f}× less CPU time** than litgrad on the \
+fused path, which the notebook trains, and \
+**{ele["seconds"] / tor["seconds"]:.0f}× less** than on the elementary graph (the fused path \
+itself took {ele["seconds"] / lit["seconds"]:.1f}× less than the elementary one). Measured by \
 `benchmarks/pytorch_compare.py` on {stored["when"]}: Python {stored["python"]}, \
-torch {stored["torch"]} on one thread, {stored["machine"]}.
+torch {stored["torch"]} on one thread, {stored["machine"]}; `gc.freeze()` before each run, so \
+that the garbage collector does not walk torch's objects while it times litgrad.
 """
+    )
     lit_steps, torch_steps = step_lines(litgrad_step), step_lines(torch_step)
     assert list(lit_steps) == list(torch_steps), "the two step functions differ in their steps"
     steps = "| Step | litgrad | PyTorch |\n| --- | --- | --- |\n" + "".join(
@@ -330,6 +390,7 @@ torch {stored["torch"]} on one thread, {stored["machine"]}.
 
 
 GAPS = ("loss_gap", "gradient_gap", "parameter_gap", "loss_after_gap")
+UNITS = {False: "values", True: "`grad_fn`s"}  # what a node is in litgrad, in PyTorch
 
 
 def code_cell(lines):
@@ -351,6 +412,9 @@ def main():
     gaps = {k: stored["one_step"][k] for k in GAPS}
     if max(gaps.values()) > TOLERANCE:
         sys.exit(f"litgrad and PyTorch disagree by more than {TOLERANCE:.0e}: {gaps}")
+    finals = {k: v["loss"] for k, v in stored["moons"].items() if k in MOONS_RUNS}
+    if max(finals.values()) - min(finals.values()) > MOONS_TOLERANCE:
+        sys.exit(f"the three moons runs end at different losses: {finals}")
     now = datetime.datetime.now(datetime.timezone.utc)
     stored |= {
         "when": now.strftime("%Y-%m-%d at %H:%M UTC"),
