@@ -125,6 +125,80 @@ def test_graph_text_is_readable_and_axe_finds_nothing_serious(
         assert not bad, f"{page} at {size}, {scheme}: {json.dumps(bad, indent=1)}"
 
 
+# --- The step-through from the keyboard alone ----------------------------------------------------
+
+# What has focus: its class or tag, and whether it shows a focus ring of at least 2 px.
+_FOCUS_JS = """() => {
+  const e = document.activeElement, style = getComputedStyle(e);
+  return {what: e.className || e.tagName.toLowerCase(), label: e.getAttribute("aria-label"),
+          ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2};
+}"""
+# Focus the last focusable element before the first widget: from there on, only keys are used.
+_BEFORE_WIDGET_JS = """() => {
+  const widget = document.querySelector(".litgrad-stepper");
+  const focusable = [...document.querySelectorAll("a[href], button, input, [tabindex='0']")]
+    .filter(e => e.checkVisibility() && !widget.contains(e)
+                 && e.compareDocumentPosition(widget) & Node.DOCUMENT_POSITION_FOLLOWING);
+  focusable.at(-1).focus();
+}"""
+
+
+def focused(tab: Page) -> dict:
+    return tab.evaluate(_FOCUS_JS)
+
+
+def shown_and_said(widget) -> tuple[int, str, str]:
+    """The visible frame's index and caption, and what the live region last said."""
+    return widget.evaluate("""w => {
+      const frames = [...w.querySelectorAll(".litgrad-frame")];
+      const shown = frames.findIndex(f => f.checkVisibility());
+      const live = w.querySelector("[aria-live]");
+      return [shown, frames[shown].querySelector("figcaption").textContent,
+              live ? live.textContent : ""];
+    }""")
+
+
+def test_step_through_works_from_the_keyboard_alone_and_says_each_caption(
+    tab: Page, base_url: str
+) -> None:
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    tab.goto(page_url(base_url, "notes/02-neuron.md"), wait_until="networkidle")
+    widget = tab.locator(".litgrad-stepper").first
+    last = widget.locator(".litgrad-frame").count() - 1
+    tab.evaluate(_BEFORE_WIDGET_JS)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["what"] == "litgrad-stepper" and focused(tab)["ring"], focused(tab)
+    assert focused(tab)["label"], "the widget has no accessible name"
+
+    def expect(index: int) -> None:
+        shown, caption, said = shown_and_said(widget)
+        assert shown == index, (shown, index)
+        assert said == caption and caption.startswith(f"Step {index} of {last}" if index else "")
+
+    for key, index in [("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1), ("End", last)]:
+        tab.keyboard.press(key)
+        expect(index)
+    tab.keyboard.press("Home")
+    assert shown_and_said(widget)[0] == 0
+    # Tab on through the controls: each shows its focus ring and works from the keyboard.
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Previous step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("ArrowRight")  # the slider's own key
+    expect(1)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Next step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("Enter")
+    expect(2)
+    tab.keyboard.press("Space")
+    expect(3)
+    tab.keyboard.press("Shift+Tab")
+    tab.keyboard.press("Shift+Tab")
+    tab.keyboard.press("Enter")  # Previous
+    expect(2)
+
+
 def main(site: Path, pages: list[str]) -> None:
     """Print, per page and size, the smallest graph text and axe's counts."""
     import http.server

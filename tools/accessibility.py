@@ -8,8 +8,8 @@ on_post_page, on every built page:
 - display math, tables and notebook code, which scroll sideways on a narrow screen, take focus
   too (Material does this for its own code blocks, at run time; it wraps a table in a scrolling
   box at run time, which a focusable table inside makes reachable).
-The markup is our own (to_svg, arithmatex through tools/hooks.py, nbconvert), so a regular
-expression on its opening tag is exact; a full HTML parser would re-serialise the whole page.
+The markup is our own (to_svg, the pages' plots, arithmatex through tools/hooks.py, nbconvert), so
+a regular expression on its opening tag is exact; an HTML parser would re-serialise the whole page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from __future__ import annotations
 import html
 import re
 
-_DRAWING = re.compile(r'<svg class="litgrad-(?:graph|plot)"[^>]*>.*?</svg>', re.S)
+# nbconvert re-serialises a notebook's HTML output: there the class is not the first attribute.
+_DRAWING = re.compile(r'<svg\b[^>]*\bclass="litgrad-(?:graph|plot)"[^>]*>.*?</svg>', re.S)
 _LABEL = re.compile(r'^<svg[^>]*\baria-label="([^"]*)"')
 _SCROLLS = re.compile(r'<div class="(arithmatex|highlight-ipynb[^"]*)">')
 _TABLE = "<table>"  # Markdown's tables; mkdocstrings' and Graphviz's have attributes
@@ -28,8 +29,9 @@ def _card(m: re.Match) -> str:
     if not label:
         raise ValueError(f"a drawing has no text alternative (aria-label): {m[0][:200]}")
     name = html.escape(f"Drawing: {html.unescape(label[1])}")
-    card = f'<div class="litgrad-scroll" role="region" tabindex="0" aria-label="{name}">'
-    return f"{card}{m[0]}</div>"
+    # A <span>, made a block by the stylesheet: valid inside a <p> too, where a <div> is not.
+    card = f'<span class="litgrad-scroll" role="region" tabindex="0" aria-label="{name}">'
+    return f"{card}{m[0]}</span>"
 
 
 def accessible(page_html: str) -> str:
