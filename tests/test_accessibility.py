@@ -13,6 +13,8 @@ Screenshots go to build/screenshots/a11y/<size>-<page>.png (and dark-<size>-<pag
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 from test_browser import NAV_PAGES, SCREENSHOTS, base_url, browser, page_url, shot_name
+
+from litgrad import Value, draw_graph, to_svg
 
 __all__ = ["base_url", "browser"]  # fixtures, imported so that pytest finds them here
 
@@ -125,12 +129,82 @@ def test_graph_text_is_readable_and_axe_finds_nothing_serious(
         assert not bad, f"{page} at {size}, {scheme}: {json.dumps(bad, indent=1)}"
 
 
+# --- The drawings themselves (no browser) ---------------------------------------------------------
+
+
+def neuron():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.7, label="b")
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def test_a_graph_says_what_it_shows_and_each_part_is_titled_by_its_values() -> None:
+    o = neuron()
+    svg = to_svg(draw_graph(o))
+    alt = f"o = tanh(n): 10 values, 5 operations; o = {math.tanh(0.7):.4f}, grad 1"
+    assert f'aria-label="{alt}"' in svg and f"<title>{alt}</title>" in svg
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert len(titles) == 1 + 15 + 14  # the drawing, 10 values + 5 operations, 14 edges
+    assert not [t for t in titles if re.fullmatch(r"v\d+(op)?(&#45;&gt;.*)?|%\d+", t)], titles
+    assert "x1: data 2, grad -1.9042" in titles  # grad = w1 * (1 - o**2)
+    assert f"w1: data -3, grad {2 * (1 - o.data**2):.4f}" in titles
+    assert "x1 into (*) = x1 * w1" in titles and "o = tanh(n)" in titles
+
+
+def test_long_chains_are_drawn_top_to_bottom_and_short_ones_left_to_right() -> None:
+    a = Value(1.0, label="a")
+    assert draw_graph(a * a + a).graph_attr["rankdir"] == "LR"  # 2 operations deep
+    assert draw_graph(((a * a + a) * a).tanh()).graph_attr["rankdir"] == "TB"  # 4 deep
+    assert draw_graph(((a * a + a) * a).tanh(), "LR").graph_attr["rankdir"] == "LR"
+    with pytest.raises(ValueError, match="rankdir must be"):
+        draw_graph(a, "RL ")
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [(2.0, "2"), (-3.0, "-3"), (0.60436, "0.6044"), (6.7, "6.7"), (-0.0, "0"), (1e-5, "1.000e-05")],
+)
+def test_numbers_in_records_lose_only_trailing_zeros(x: float, shown: str) -> None:
+    record = draw_graph(Value(x, label="v")).source
+    assert f"data {shown}<" in record
+
+
+def test_any_drawing_carries_its_size_for_the_stylesheet_and_an_alt_when_given() -> None:
+    import graphviz
+
+    dot = graphviz.Digraph(node_attr={"fontsize": "9"})
+    dot.edge("a", "b")
+    svg = to_svg(dot, alt="a points at b")
+    width = re.search(r' width="([\d.]+)pt"', svg)[1]
+    assert f'style="--litgrad-width: {width}pt; --litgrad-font: 9"' in svg
+    assert 'aria-label="a points at b"' in svg and "<title>a points at b</title>" in svg
+    assert "aria-label" not in to_svg(dot)  # no alt, none invented
+
+
+def test_the_build_puts_each_drawing_in_a_focusable_named_card() -> None:
+    from accessibility import accessible
+
+    page = accessible('<p><svg class="litgrad-graph" aria-label="x &lt; 1"><g/></svg></p>')
+    card = '<span class="litgrad-scroll" role="region" tabindex="0" aria-label="Drawing: x &lt; 1">'
+    assert (
+        page == f'<p>{card}<svg class="litgrad-graph" aria-label="x &lt; 1"><g/></svg></span></p>'
+    )
+    with pytest.raises(ValueError, match="no text alternative"):
+        accessible('<svg class="litgrad-plot"><g/></svg>')
+    assert accessible("<table><tr></tr></table>") == '<table tabindex="0"><tr></tr></table>'
+
+
 # --- The step-through from the keyboard alone ----------------------------------------------------
 
 # What has focus: its class or tag, and whether it shows a focus ring of at least 2 px.
 _FOCUS_JS = """() => {
   const e = document.activeElement, style = getComputedStyle(e);
-  return {what: e.className || e.tagName.toLowerCase(), label: e.getAttribute("aria-label"),
+  return {what: e.classList[0] || e.tagName.toLowerCase(), label: e.getAttribute("aria-label"),
           ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2};
 }"""
 # Focus the last focusable element before the first widget: from there on, only keys are used.

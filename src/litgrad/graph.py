@@ -37,6 +37,18 @@ def _name(v):
     return f"({v._op})" if v._op else f"Value({v.data:g})"  # a constant from the code
 
 
+def _formula(v):
+    """How `v` was made, as a reader would say it: `d = e + c`, `o = tanh(n)`, `y = x**2`."""
+    args = [_name(o) for o in v._prev]
+    if v._op in ("+", "*", "/", "**") and len(args) == 2:
+        made = f" {v._op} ".join(args)
+    elif v._op.startswith("**"):
+        made = f"{args[0]}{v._op}"
+    else:
+        made = f"{v._op}({', '.join(args)})"
+    return f"{_name(v)} = {made}"
+
+
 def _record(v, grad, fill):
     """Label, data and grad stacked in rows: a card a third as wide as a row of three cells."""
     shown = f"grad {_short(grad)}" if grad is not None else f'<font color="{EMPTY}">grad ?</font>'
@@ -97,14 +109,15 @@ def draw_graph(root, rankdir=None, *, grads=None, focus=None):
             style = _OP_FOCUS if v is focus else _OP
             lines.append(f"\t{vid}op [label=<{html.escape(v._op)}> {style}]\n")
             lines.append(f"\t{vid}op -> {vid}\n")
-            operation = f"{_name(v)} = {v._op}({', '.join(_name(o) for o in v._prev)})"
+            operation = _formula(v)
             titles[f"{vid}op"] = titles[f"{vid}op->{vid}"] = operation
             for operand in v._prev:  # duplicates kept: `a + a` draws two edges
                 lines.append(f"\t{ids[operand]} -> {vid}op\n")
                 titles[f"{ids[operand]}->{vid}op"] = f"{_name(operand)} into {operation}"
     n_ops = sum(1 for v in order if v._op)
     grad = root.grad if grads is None else grads.get(root)
-    summary = f"{len(order)} values, {n_ops} operations; {_name(root)} = {_short(root.data)}"
+    counts = f"{len(order)} value{'s' * (len(order) != 1)}, {n_ops} operation{'s' * (n_ops != 1)}"
+    summary = f"{counts}; {_name(root)} = {_short(root.data)}"
     summary += f", grad {'?' if grad is None else _short(grad)}"
     head = titles.get(f"{ids[root]}op", _name(root))
     # Read by to_svg: what a screen reader says for the drawing, and each node's tooltip.
