@@ -184,6 +184,8 @@ def test_any_drawing_carries_its_size_for_the_stylesheet_and_an_alt_when_given()
     assert f'style="--litgrad-width: {width}pt; --litgrad-font: 9"' in svg
     assert 'aria-label="a points at b"' in svg and "<title>a points at b</title>" in svg
     assert "aria-label" not in to_svg(dot)  # no alt, none invented
+    dot.graph_attr["tooltip"] = "a, then b"
+    assert 'aria-label="a, then b"' in to_svg(dot)  # Graphviz's hover text for the drawing
 
 
 def test_the_build_puts_each_drawing_in_a_focusable_named_card() -> None:

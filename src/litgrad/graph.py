@@ -132,10 +132,11 @@ def to_svg(dot, alt=None):
     """Render a `graphviz.Digraph` as an `<svg>` element, ready to put inside an HTML page.
 
     `alt` is the drawing's text alternative, what a screen reader says for it (`aria-label` and
-    `<title>`); a drawing from `draw_graph` brings its own, and node tooltips that say each
-    value's label, data and grad. The `<svg>` also carries its natural width and smallest font
-    size as CSS variables, from which the site's stylesheet computes how far it may shrink
-    before it scrolls sideways instead.
+    `<title>`). A drawing from `draw_graph` brings its own, and node tooltips that say each
+    value's label, data and grad; for another drawing, it defaults to the graph's `tooltip`
+    attribute (Graphviz's hover text for the whole drawing). The `<svg>` also carries its
+    natural width and smallest font size as CSS variables, from which the site's stylesheet
+    computes how far it may shrink before it scrolls sideways instead.
     """
     try:
         svg = dot.pipe(format="svg", encoding="utf-8")
@@ -145,7 +146,8 @@ def to_svg(dot, alt=None):
             "(on Debian or Ubuntu: apt-get install graphviz) and try again"
         ) from None
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE
-    alt = alt if alt is not None else getattr(dot, "litgrad_alt", None)
+    if alt is None:
+        alt = getattr(dot, "litgrad_alt", None) or dot.graph_attr.get("tooltip")
     return _accessible(svg, alt, getattr(dot, "litgrad_titles", {}))
 
 
