@@ -70,13 +70,13 @@ def stepper_html(root, rankdir=None):
     frames = [(seed, None, "Start: the output's gradient is seeded with 1; the rest are empty.")]
     for number, step in enumerate(steps, start=1):
         frames.append((step.grads, step.node, _caption(step, number, len(steps))))
-    figures = [
-        f'<figure class="litgrad-frame"{" hidden" if i else ""}>'
-        f"{to_svg(draw_graph(root, rankdir, grads=grads, focus=focus))}"
-        f"<figcaption>{caption}</figcaption></figure>"
-        for i, (grads, focus, caption) in enumerate(frames)
-    ]
     last = len(frames) - 1
+    figures = []
+    for i, (grads, focus, caption) in enumerate(frames):
+        dot = draw_graph(root, rankdir, grads=grads, focus=focus)
+        svg = to_svg(dot, alt=f"Frame {i} of {last}: {dot.litgrad_alt}")  # unlike any other
+        hidden, caption = " hidden" if i else "", f"<figcaption>{caption}</figcaption>"
+        figures.append(f'<figure class="litgrad-frame"{hidden}>{svg}{caption}</figure>')
     controls = (
         '<div class="litgrad-controls">'
         '<button type="button" data-move="-1" aria-label="Previous step">&#9664; Previous</button>'
