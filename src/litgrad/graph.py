@@ -2,6 +2,7 @@
 """Draw a computation graph with Graphviz: a record per value, a small node per operation."""
 
 import html
+import re
 import sys
 
 import graphviz
@@ -9,10 +10,12 @@ import graphviz
 from .engine import topo_sort
 
 INK, CARD, LINE, OP_FILL = "#1b1f3b", "#eef0fb", "#5c6bc0", "#ffe8b3"
-FOCUS, RECEIVED, EMPTY = "#ffd166", "#c8f0d0", "#8a8fa8"  # for the step-through (page 3)
+FOCUS, RECEIVED, EMPTY = "#ffd166", "#c8f0d0", "#5c6078"  # for the step-through (page 3)
 _FONT = {"fontname": "Helvetica", "fontsize": "11", "fontcolor": INK}
 _OP = f'shape=circle style=filled color="{LINE}" width=0.3 fillcolor="{OP_FILL}"'
 _OP_FOCUS = f'shape=circle style=filled color="{LINE}" width=0.3 fillcolor="{FOCUS}" penwidth=2'
+_LONG_CHAIN = 4  # operations in a row: from this many on, the graph is drawn top to bottom
+_TIGHT = {"ranksep": "0.3"}  # inches between ranks (Graphviz's default is 0.5): shorter graphs
 
 
 def _fmt(x):
@@ -20,27 +23,73 @@ def _fmt(x):
     return f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e6 else f"{x:.3e}"
 
 
+def _short(x):
+    """`_fmt` without the trailing zeros (2, -3, 0.6044): narrower records, the same precision."""
+    text = _fmt(x)
+    if "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _name(v):
+    """How captions and text alternatives call a value: its label, else its operation."""
+    if v.label:
+        return v.label
+    return f"({v._op})" if v._op else f"Value({v.data:g})"  # a constant from the code
+
+
+def _formula(v):
+    """How `v` was made, as a reader would say it: `d = e + c`, `o = tanh(n)`, `y = x**2`."""
+    args = [_name(o) for o in v._prev]
+    if v._op in ("+", "*", "/", "**") and len(args) == 2:
+        made = f" {v._op} ".join(args)
+    elif v._op.startswith("**"):
+        made = f"{args[0]}{v._op}"
+    else:
+        made = f"{v._op}({', '.join(args)})"
+    return f"{_name(v)} = {made}"
+
+
 def _record(v, grad, fill):
-    shown = f"grad {_fmt(grad)}" if grad is not None else f'<font color="{EMPTY}">grad ?</font>'
-    cells = [html.escape(v.label) or "&nbsp;", f"data {_fmt(v.data)}", shown]
-    row = "".join(f'<td bgcolor="{fill}">{cell}</td>' for cell in cells)
-    table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="4" color="{}">'
-    return f"<{table.format(LINE)}<tr>{row}</tr></table>>"
+    """Label, data and grad stacked in rows: a card a third as wide as a row of three cells."""
+    shown = f"grad {_short(grad)}" if grad is not None else f'<font color="{EMPTY}">grad ?</font>'
+    cells = [f"data {_short(v.data)}", shown]
+    if v.label:
+        cells.insert(0, f"<b>{html.escape(v.label)}</b>")
+    rows = "".join(f'<tr><td bgcolor="{fill}">{cell}</td></tr>' for cell in cells)
+    table = '<table border="0" cellborder="1" cellspacing="0" cellpadding="3" color="{}">'
+    return f"<{table.format(LINE)}{rows}</table>>"
 
 
-def draw_graph(root, rankdir="LR", *, grads=None, focus=None):
+def _depth(order):
+    """The number of operations on the longest path to the root (order is topological)."""
+    depth = {}
+    for v in order:
+        depth[v] = 1 + max((depth[p] for p in v._prev), default=-1) if v._prev else 0
+    return depth[order[-1]]
+
+
+def draw_graph(root, rankdir=None, *, grads=None, focus=None):
     """Return a `graphviz.Digraph` of `root` and every value it depends on.
 
-    `grads` maps values to the gradient to show instead of `.grad` (a missing one shows as
-    empty); `focus` highlights one value and its operands. The step-through uses both.
+    `rankdir` is "LR" (left to right) or "TB" (top to bottom); by default a long chain of
+    operations is drawn top to bottom, so that it fits a page's width. `grads` maps values to
+    the gradient to show instead of `.grad` (a missing one shows as empty); `focus` highlights
+    one value and its operands. The step-through uses both. Each node's tooltip says its label,
+    data and grad, and the whole drawing has a text alternative (see `to_svg`).
 
     >>> from litgrad import Value
     >>> a = Value(2.0, label="a")
     >>> draw_graph(a * a).source.count("->")  # `a` feeds `*` twice, `*` feeds its result once
     3
     """
+    order = topo_sort(root)  # iterative: any depth works
+    if rankdir is None:
+        rankdir = "TB" if _depth(order) >= _LONG_CHAIN else "LR"
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f'rankdir must be "LR" or "TB", not {rankdir!r}')
     dot = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "bgcolor": "transparent"},
+        graph_attr={"rankdir": rankdir, "bgcolor": "transparent", "nodesep": "0.15", **_TIGHT},
         node_attr=_FONT,
         edge_attr={"color": LINE, "arrowsize": "0.6"},
     )
@@ -49,18 +98,31 @@ def draw_graph(root, rankdir="LR", *, grads=None, focus=None):
     # HTML, while the library's node() and edge() quote every argument, which took most of the
     # time on large graphs.
     lines = dot.body
-    ids = {}
-    for i, v in enumerate(topo_sort(root)):  # iterative: any depth works
+    ids, titles = {}, {}
+    for i, v in enumerate(order):
         ids[v] = vid = f"v{i}"
         grad = v.grad if grads is None else grads.get(v)
         fill = FOCUS if v is focus else RECEIVED if any(v is o for o in operands) else CARD
         lines.append(f"\t{vid} [label={_record(v, grad, fill)} shape=plain]\n")
+        shown = "?" if grad is None else _short(grad)
+        titles[vid] = f"{_name(v)}: data {_short(v.data)}, grad {shown}"
         if v._op:
             style = _OP_FOCUS if v is focus else _OP
             lines.append(f"\t{vid}op [label=<{html.escape(v._op)}> {style}]\n")
             lines.append(f"\t{vid}op -> {vid}\n")
+            operation = _formula(v)
+            titles[f"{vid}op"] = titles[f"{vid}op->{vid}"] = operation
             for operand in v._prev:  # duplicates kept: `a + a` draws two edges
                 lines.append(f"\t{ids[operand]} -> {vid}op\n")
+                titles[f"{ids[operand]}->{vid}op"] = f"{_name(operand)} into {operation}"
+    n_ops = sum(1 for v in order if v._op)
+    grad = root.grad if grads is None else grads.get(root)
+    counts = f"{len(order)} value{'s' * (len(order) != 1)}, {n_ops} operation{'s' * (n_ops != 1)}"
+    summary = f"{counts}; {_name(root)} = {_short(root.data)}"
+    summary += f", grad {'?' if grad is None else _short(grad)}"
+    head = titles.get(f"{ids[root]}op", _name(root))
+    # Read by to_svg: what a screen reader says for the drawing, and each node's tooltip.
+    dot.litgrad_alt, dot.litgrad_titles = f"{head}: {summary}", titles
     return dot
 
 
@@ -75,8 +137,19 @@ def _render(dot):
     return dot.pipe(format="svg", encoding="utf-8")
 
 
-def to_svg(dot):
-    """Render a `graphviz.Digraph` as an `<svg>` element, ready to put inside an HTML page."""
+_TITLE = re.compile(r"<title>(.*?)</title>")
+
+
+def to_svg(dot, alt=None):
+    """Render a `graphviz.Digraph` as an `<svg>` element, ready to put inside an HTML page.
+
+    `alt` is the drawing's text alternative, what a screen reader says for it (`aria-label` and
+    `<title>`). A drawing from `draw_graph` brings its own, and node tooltips that say each
+    value's label, data and grad; for another drawing, it defaults to the graph's `tooltip`
+    attribute (Graphviz's hover text for the whole drawing). The `<svg>` also carries its
+    natural width and smallest font size as CSS variables, from which the site's stylesheet
+    computes how far it may shrink before it scrolls sideways instead.
+    """
     try:
         svg = _render(dot)
     except graphviz.ExecutableNotFound:
@@ -85,4 +158,25 @@ def to_svg(dot):
             "(on Debian or Ubuntu: apt-get install graphviz) and try again"
         ) from None
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE
-    return svg.replace("<svg", '<svg class="litgrad-graph" role="img"', 1)
+    if alt is None:
+        alt = getattr(dot, "litgrad_alt", None) or dot.graph_attr.get("tooltip")
+    return _accessible(svg, alt, getattr(dot, "litgrad_titles", {}))
+
+
+def _accessible(svg, alt, titles):
+    """Graphviz's `<title>`s are its internal ids (v0, v2op): put the reader's words there."""
+    first = True
+
+    def title(match):
+        nonlocal first
+        key = html.unescape(match[1])
+        text = alt if first and alt else titles.get(key)
+        first = False
+        return f"<title>{html.escape(text)}</title>" if text else match[0]
+
+    svg = _TITLE.sub(title, svg)
+    width = re.search(r'<svg[^>]* width="([\d.]+)pt"', svg)
+    sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+    style = f"--litgrad-width: {width[1]}pt; --litgrad-font: {min(sizes, default=14):g}"
+    label = f' aria-label="{html.escape(alt)}"' if alt else ""
+    return svg.replace("<svg", f'<svg class="litgrad-graph" role="img"{label} style="{style}"', 1)

@@ -6,7 +6,7 @@ import html
 from typing import NamedTuple
 
 from .engine import topo_sort
-from .graph import _fmt, draw_graph, to_svg
+from .graph import _fmt, _name, draw_graph, to_svg
 
 
 class Step(NamedTuple):
@@ -47,12 +47,6 @@ def backward_steps(root):
     return steps
 
 
-def _name(v):
-    if v.label:
-        return v.label
-    return f"({v._op})" if v._op else f"Value({v.data:g})"  # a constant from the code
-
-
 def _caption(step, number, total):
     node, op = step.node, html.escape(step.node._op)
     who = f"a <code>{op}</code> node"
@@ -65,7 +59,7 @@ def _caption(step, number, total):
     return f"Step {number} of {total}: {who} passes its gradient on: " + "; ".join(parts)
 
 
-def stepper_html(root, rankdir="LR"):
+def stepper_html(root, rankdir=None):
     """Run the backward pass of `root` and return the step-through widget's HTML.
 
     Frame 0 shows the seed, `root.grad = 1`; then one frame per `Step`. The page's script
@@ -76,13 +70,13 @@ def stepper_html(root, rankdir="LR"):
     frames = [(seed, None, "Start: the output's gradient is seeded with 1; the rest are empty.")]
     for number, step in enumerate(steps, start=1):
         frames.append((step.grads, step.node, _caption(step, number, len(steps))))
-    figures = [
-        f'<figure class="litgrad-frame"{" hidden" if i else ""}>'
-        f"{to_svg(draw_graph(root, rankdir, grads=grads, focus=focus))}"
-        f"<figcaption>{caption}</figcaption></figure>"
-        for i, (grads, focus, caption) in enumerate(frames)
-    ]
     last = len(frames) - 1
+    figures = []
+    for i, (grads, focus, caption) in enumerate(frames):
+        dot = draw_graph(root, rankdir, grads=grads, focus=focus)
+        svg = to_svg(dot, alt=f"Frame {i} of {last}: {dot.litgrad_alt}")  # unlike any other
+        hidden, caption = " hidden" if i else "", f"<figcaption>{caption}</figcaption>"
+        figures.append(f'<figure class="litgrad-frame"{hidden}>{svg}{caption}</figure>')
     controls = (
         '<div class="litgrad-controls">'
         '<button type="button" data-move="-1" aria-label="Previous step">&#9664; Previous</button>'
@@ -90,4 +84,10 @@ def stepper_html(root, rankdir="LR"):
         '<button type="button" data-move="1" aria-label="Next step">Next &#9654;</button>'
         f"<output>0 / {last}</output></div>"
     )
-    return f'<div class="litgrad-stepper" tabindex="0">{controls}{"".join(figures)}</div>'
+    # stepper.js copies the caption of each frame it shows here, so a screen reader says it.
+    spoken = '<p class="litgrad-announce" aria-live="polite"></p>'
+    name = "Backward pass, step by step (arrow keys, Home and End move)"
+    return (
+        f'<div class="litgrad-stepper" tabindex="0" role="group" aria-label="{name}">'
+        f"{controls}{''.join(figures)}{spoken}</div>"
+    )

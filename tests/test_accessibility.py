@@ -1,0 +1,317 @@
+"""Readable on every screen, usable by every reader: the built site audited in chromium.
+
+At a 1280x900 desktop and a 390x844 phone, every page is opened once in one tab: the smallest
+rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 11 CSS px on
+the desktop and 10 on the phone, and axe-core (node_modules/axe-core, injected from the local file)
+must find no serious or critical violation, in the light palette and in the dark one. The
+step-through must work from the keyboard alone and announce its captions.
+
+Screenshots go to build/screenshots/a11y/<size>-<page>.png (and dark-<size>-<page>.png).
+`python tests/test_accessibility.py SITE_DIR [PAGE...]` prints the same figures as a table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from test_browser import NAV_PAGES, SCREENSHOTS, base_url, browser, page_url, shot_name
+
+from litgrad import Value, draw_graph, to_svg
+
+__all__ = ["base_url", "browser"]  # fixtures, imported so that pytest finds them here
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+MIN_TEXT_PX = {"desktop": 11.0, "phone": 10.0}
+SHOTS = SCREENSHOTS / "a11y"
+DARK_SHOTS = {
+    "notes/02-neuron.md",
+    "notes/04-operations.md",
+    "notes/08-training.md",
+    "notebooks/moons.ipynb",
+}
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+
+# The rendered size of each graph's node text: its font size in SVG units times the scale from
+# SVG units to CSS px (screen box over SVG box). Hidden step-through frames have no box: skipped.
+_TEXT_PX_JS = """() => [...document.querySelectorAll("svg.litgrad-graph g.node text")].flatMap(t=>{
+  const screen = t.getBoundingClientRect(), own = t.getBBox();
+  if (!screen.height || !own.height) return [];
+  return [parseFloat(t.getAttribute("font-size") || getComputedStyle(t).fontSize)
+          * screen.height / own.height];
+})"""
+
+_AXE_JS = """async rules => {
+  const options = {resultTypes: ["violations"]};
+  if (rules) options.runOnly = rules;
+  const result = await axe.run(document, options);
+  return result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+    targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+}"""
+
+# The palette toggle's effect, without the theme's colour transitions (axe would measure colours
+# half-way through them).
+_DARK_JS = """() => {
+  const still = document.createElement("style");
+  still.textContent = "*, *::before, *::after { transition: none !important; }";
+  document.head.append(still);
+  document.body.setAttribute("data-md-color-scheme", "slate");
+  document.body.setAttribute("data-md-color-media", "(prefers-color-scheme: dark)");
+}"""
+
+
+def smallest_graph_text(tab: Page) -> float | None:
+    sizes = tab.evaluate(_TEXT_PX_JS)
+    return round(min(sizes), 2) if sizes else None
+
+
+def axe_violations(tab: Page, rules: list[str] | None = None) -> list[dict]:
+    """axe-core's violations on the page as it is now: every rule, or only `rules`."""
+    if not tab.evaluate("typeof axe !== 'undefined'"):
+        tab.add_script_tag(path=str(AXE))
+    return tab.evaluate(_AXE_JS, rules)
+
+
+def serious(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def audit_page(tab: Page, base: str, page: str, size: str) -> dict:
+    """Open `page` at `size`; return its smallest graph text and axe's findings, light and dark."""
+    tab.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    response = tab.goto(page_url(base, page), wait_until="networkidle")
+    assert response is not None and response.status == 200, f"{page}: HTTP {response.status}"
+    tab.evaluate("document.fonts.ready")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # Whole pages on the phone; test_browser.py already takes them on the desktop.
+    full = size == "phone" or page in DARK_SHOTS
+    tab.screenshot(path=SHOTS / f"{size}-{shot_name(page)}.png", full_page=full)
+    found = {"text": smallest_graph_text(tab), "light": axe_violations(tab)}
+    tab.evaluate(_DARK_JS)
+    # The palette changes colours only: the other rules would find the same as in light.
+    found["dark"] = axe_violations(tab, COLOUR_RULES)
+    if page in DARK_SHOTS:
+        tab.screenshot(path=SHOTS / f"dark-{size}-{shot_name(page)}.png", full_page=True)
+    return found
+
+
+@pytest.fixture(scope="module")
+def tab(browser: Browser) -> Iterator[Page]:
+    """One tab for every page and size: the suite stays lean."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make node_modules/.installed`", pytrace=False)
+    context = browser.new_context(color_scheme="light")
+    context.route("**/*", lambda r: r.continue_() if "//127.0.0.1" in r.request.url else r.abort())
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("page", NAV_PAGES)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_graph_text_is_readable_and_axe_finds_nothing_serious(
+    tab: Page, base_url: str, size: str, page: str
+) -> None:
+    found = audit_page(tab, base_url, page, size)
+    if found["text"] is not None:
+        assert found["text"] >= MIN_TEXT_PX[size], f"{page} at {size}: graph text {found['text']}px"
+    for scheme in ("light", "dark"):
+        bad = serious(found[scheme])
+        assert not bad, f"{page} at {size}, {scheme}: {json.dumps(bad, indent=1)}"
+
+
+# --- The drawings themselves (no browser) ---------------------------------------------------------
+
+
+def neuron():
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.7, label="b")
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def test_a_graph_says_what_it_shows_and_each_part_is_titled_by_its_values() -> None:
+    o = neuron()
+    svg = to_svg(draw_graph(o))
+    alt = f"o = tanh(n): 10 values, 5 operations; o = {math.tanh(0.7):.4f}, grad 1"
+    assert f'aria-label="{alt}"' in svg and f"<title>{alt}</title>" in svg
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert len(titles) == 1 + 15 + 14  # the drawing, 10 values + 5 operations, 14 edges
+    assert not [t for t in titles if re.fullmatch(r"v\d+(op)?(&#45;&gt;.*)?|%\d+", t)], titles
+    assert "x1: data 2, grad -1.9042" in titles  # grad = w1 * (1 - o**2)
+    assert f"w1: data -3, grad {2 * (1 - o.data**2):.4f}" in titles
+    assert "x1 into (*) = x1 * w1" in titles and "o = tanh(n)" in titles
+
+
+def test_long_chains_are_drawn_top_to_bottom_and_short_ones_left_to_right() -> None:
+    a = Value(1.0, label="a")
+    assert draw_graph(a * a + a).graph_attr["rankdir"] == "LR"  # 2 operations deep
+    assert draw_graph(((a * a + a) * a).tanh()).graph_attr["rankdir"] == "TB"  # 4 deep
+    assert draw_graph(((a * a + a) * a).tanh(), "LR").graph_attr["rankdir"] == "LR"
+    with pytest.raises(ValueError, match="rankdir must be"):
+        draw_graph(a, "RL ")
+
+
+@pytest.mark.parametrize(
+    ("x", "shown"),
+    [(2.0, "2"), (-3.0, "-3"), (0.60436, "0.6044"), (6.7, "6.7"), (-0.0, "0"), (1e-5, "1.000e-05")],
+)
+def test_numbers_in_records_lose_only_trailing_zeros(x: float, shown: str) -> None:
+    record = draw_graph(Value(x, label="v")).source
+    assert f"data {shown}<" in record
+
+
+def test_any_drawing_carries_its_size_for_the_stylesheet_and_an_alt_when_given() -> None:
+    import graphviz
+
+    dot = graphviz.Digraph(node_attr={"fontsize": "9"})
+    dot.edge("a", "b")
+    svg = to_svg(dot, alt="a points at b")
+    width = re.search(r' width="([\d.]+)pt"', svg)[1]
+    assert f'style="--litgrad-width: {width}pt; --litgrad-font: 9"' in svg
+    assert 'aria-label="a points at b"' in svg and "<title>a points at b</title>" in svg
+    assert "aria-label" not in to_svg(dot)  # no alt, none invented
+    dot.graph_attr["tooltip"] = "a, then b"
+    assert 'aria-label="a, then b"' in to_svg(dot)  # Graphviz's hover text for the drawing
+
+
+def test_the_build_puts_each_drawing_in_a_focusable_named_card() -> None:
+    from accessibility import accessible
+
+    page = accessible('<p><svg class="litgrad-graph" aria-label="x &lt; 1"><g/></svg></p>')
+    card = '<span class="litgrad-scroll" role="region" tabindex="0" aria-label="Drawing: x &lt; 1">'
+    assert (
+        page == f'<p>{card}<svg class="litgrad-graph" aria-label="x &lt; 1"><g/></svg></span></p>'
+    )
+    with pytest.raises(ValueError, match="no text alternative"):
+        accessible('<svg class="litgrad-plot"><g/></svg>')
+    assert accessible("<table><tr></tr></table>") == '<table tabindex="0"><tr></tr></table>'
+
+
+# --- The step-through from the keyboard alone ----------------------------------------------------
+
+# What has focus: its class or tag, and whether it shows a focus ring of at least 2 px.
+_FOCUS_JS = """() => {
+  const e = document.activeElement, style = getComputedStyle(e);
+  return {what: e.classList[0] || e.tagName.toLowerCase(), label: e.getAttribute("aria-label"),
+          ring: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2};
+}"""
+# Focus the last focusable element before the first widget: from there on, only keys are used.
+_BEFORE_WIDGET_JS = """() => {
+  const widget = document.querySelector(".litgrad-stepper");
+  const focusable = [...document.querySelectorAll("a[href], button, input, [tabindex='0']")]
+    .filter(e => e.checkVisibility() && !widget.contains(e)
+                 && e.compareDocumentPosition(widget) & Node.DOCUMENT_POSITION_FOLLOWING);
+  focusable.at(-1).focus();
+}"""
+
+
+def focused(tab: Page) -> dict:
+    return tab.evaluate(_FOCUS_JS)
+
+
+def shown_and_said(widget) -> tuple[int, str, str]:
+    """The visible frame's index and caption, and what the live region last said."""
+    return widget.evaluate("""w => {
+      const frames = [...w.querySelectorAll(".litgrad-frame")];
+      const shown = frames.findIndex(f => f.checkVisibility());
+      const live = w.querySelector("[aria-live]");
+      return [shown, frames[shown].querySelector("figcaption").textContent,
+              live ? live.textContent : ""];
+    }""")
+
+
+def test_step_through_works_from_the_keyboard_alone_and_says_each_caption(
+    tab: Page, base_url: str
+) -> None:
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    tab.goto(page_url(base_url, "notes/02-neuron.md"), wait_until="networkidle")
+    widget = tab.locator(".litgrad-stepper").first
+    last = widget.locator(".litgrad-frame").count() - 1
+    tab.evaluate(_BEFORE_WIDGET_JS)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["what"] == "litgrad-stepper" and focused(tab)["ring"], focused(tab)
+    assert focused(tab)["label"], "the widget has no accessible name"
+
+    def expect(index: int) -> None:
+        shown, caption, said = shown_and_said(widget)
+        assert shown == index, (shown, index)
+        assert said == caption and caption.startswith(f"Step {index} of {last}" if index else "")
+
+    for key, index in [("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1), ("End", last)]:
+        tab.keyboard.press(key)
+        expect(index)
+    tab.keyboard.press("Home")
+    assert shown_and_said(widget)[0] == 0
+    # Tab on through the controls: each shows its focus ring and works from the keyboard.
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Previous step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("ArrowRight")  # the slider's own key
+    expect(1)
+    tab.keyboard.press("Tab")
+    assert focused(tab)["label"] == "Next step" and focused(tab)["ring"], focused(tab)
+    tab.keyboard.press("Enter")
+    expect(2)
+    tab.keyboard.press("Space")
+    expect(3)
+    tab.keyboard.press("Shift+Tab")
+    tab.keyboard.press("Shift+Tab")
+    tab.keyboard.press("Enter")  # Previous
+    expect(2)
+
+
+def main(site: Path, pages: list[str]) -> None:
+    """Print, per page and size, the smallest graph text and axe's counts."""
+    import http.server
+    import threading
+    from functools import partial
+
+    import test_browser
+    from playwright.sync_api import sync_playwright
+
+    handler = partial(test_browser._SiteHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}{test_browser.PREFIX}"
+    moderate: dict[str, int] = {}
+    print("| page | size | smallest graph text (px) | serious+critical light / dark | moderate |")
+    print("| --- | --- | --- | --- | --- |")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=test_browser.CHROMIUM, args=test_browser.CHROMIUM_ARGS
+        )
+        tab = chromium.new_context(color_scheme="light").new_page()
+        for size in SIZES:
+            for page in pages:
+                found = audit_page(tab, base, page, size)
+                bad = [sum(v["nodes"] for v in serious(found[s])) for s in ("light", "dark")]
+                mod = [v for s in ("light", "dark") for v in found[s] if v["impact"] == "moderate"]
+                for v in mod:
+                    moderate[v["id"]] = moderate.get(v["id"], 0) + v["nodes"]
+                ids = sorted({v["id"] for s in ("light", "dark") for v in serious(found[s])})
+                print(
+                    f"| {page} | {size} | {found['text']} | {bad[0]} / {bad[1]} {ids} |"
+                    f" {sum(v['nodes'] for v in mod)} |"
+                )
+        chromium.close()
+    server.shutdown()
+    print("moderate, nodes over all pages, sizes and palettes:", moderate)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), sys.argv[2:] or NAV_PAGES)
