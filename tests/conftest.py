@@ -177,9 +177,29 @@ def site_prefix() -> str:
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site under its prefix; anything else, or a missing file, gets 404.html, a 404."""
+    """Serves the site under its prefix; anything else, or a missing file, gets 404.html, a 404.
+
+    sitemap.xml is served with this server's address in place of site_url's: Material's instant
+    navigation only intercepts links to the addresses the sitemap lists, so without it every click
+    in a test would be a full reload.
+    """
 
     prefix = "/"
+    site_url = "/"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        if urlsplit(self.path).path != self.prefix + "sitemap.xml":
+            super().do_GET()
+            return
+        text = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
+        here = f"http://127.0.0.1:{self.server.server_address[1]}{self.prefix}"
+        body = text.replace(self.site_url, here).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".ipynb": "application/x-ipynb+json",
@@ -211,9 +231,13 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def site_server(site_dir: Path) -> Iterator[str]:
     """The built site served on 127.0.0.1: its address, http://127.0.0.1:<free port>/litgrad/."""
+    from tangle import read_config
+
     prefix = site_prefix()
+    site_url = (read_config(ROOT).get("site_url") or "").rstrip("/") + "/"
     handler = functools.partial(
-        type("Handler", (SiteHandler,), {"prefix": prefix}), directory=str(site_dir)
+        type("Handler", (SiteHandler,), {"prefix": prefix, "site_url": site_url}),
+        directory=str(site_dir),
     )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

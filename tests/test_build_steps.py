@@ -38,6 +38,10 @@ def write_site(root: Path, page_text: str) -> SimpleNamespace:
 
 def test_tangle_on_build_writes_src_and_forgets_the_imported_package(tmp_path, monkeypatch):
     config = write_site(tmp_path, f"{F} {{.python file=src/litgrad/m.py}}\nx = 1\n{F}\n")
+    # Put back the litgrad modules the hook forgets, so that later tests in this process keep
+    # using the classes they imported (a second import would make a second `Value` class).
+    for name in [m for m in sys.modules if m == "litgrad" or m.startswith("litgrad.")]:
+        monkeypatch.setitem(sys.modules, name, sys.modules[name])
     monkeypatch.setitem(sys.modules, "litgrad.stale", SimpleNamespace())
     tangle_on_build.on_pre_build(config)
     assert "x = 1" in (tmp_path / "src/litgrad/m.py").read_text()

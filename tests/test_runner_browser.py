@@ -1,7 +1,7 @@
 """The in-browser runner (docs/assets/runner.js, runner-worker.js) in chromium, via Playwright.
 
-The site is the session's build (tests/conftest.py), served under /litgrad/ with a sitemap.xml whose
-addresses are this server's: Material's instant navigation only intercepts links the sitemap lists.
+The site is the session's build, served under /litgrad/ by tests/conftest.py with a sitemap.xml
+whose addresses are that server's: Material's instant navigation only intercepts links it lists.
 Every request to a host other than 127.0.0.1 is aborted and recorded, and none is allowed.
 Screenshots of page 2 before and after the x2 edit go to build/screenshots/.
 """
@@ -9,22 +9,16 @@ Screenshots of page 2 before and after the x2 edit go to build/screenshots/.
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import io
 import re
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
-from test_browser import (  # noqa: F401  (browser is a fixture used by name)
-    CONFIG,
-    PREFIX,
+from test_browser import (  # noqa: F401  (base_url and browser are fixtures used by name)
     SCREENSHOTS,
     Visit,
-    _SiteHandler,
+    base_url,
     browser,
 )
 
@@ -34,41 +28,10 @@ STATUS_DONE = (
     r"( Python started in [\d.]+ s\.)?"
     r"|Stopped\.|Python could not .*)$"
 )
-SITE_URL = (CONFIG.get("site_url") or "").rstrip("/") + "/"
-
-
-class _RunnerHandler(_SiteHandler):
-    """The site, with sitemap.xml pointing at this server instead of site_url."""
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        if self.path.split("?")[0] != PREFIX + "sitemap.xml":
-            super().do_GET()
-            return
-        text = (Path(self.directory) / "sitemap.xml").read_text(encoding="utf-8")
-        body = text.replace(SITE_URL, f"http://127.0.0.1:{self.server.server_address[1]}{PREFIX}")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(body.encode())))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-
-@pytest.fixture(scope="module")
-def runner_url(site_dir: Path) -> Iterator[str]:
-    handler = functools.partial(_RunnerHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture
-def visit(browser: Browser, runner_url: str) -> Iterator[Visit]:  # noqa: F811
+def visit(browser: Browser, base_url: str) -> Iterator[Visit]:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     try:
         yield Visit(context)
@@ -127,9 +90,9 @@ X2_IS = "x2 data {}.0000"  # a graph's record for x2, as its text reads (spaces 
 
 
 def test_a_gradient_computed_in_the_browser_equals_cpythons_bit_for_bit(
-    visit: Visit, runner_url: str
+    visit: Visit, base_url: str
 ) -> None:
-    tab = open_page(visit, runner_url + NEURON)
+    tab = open_page(visit, base_url + NEURON)
     code = code_box(tab, 2).inner_text().rstrip("\n")
     assert code.startswith("from litgrad import Value") and "x2 = Value(0.0" in code
     code += "\no.backward()\nprint([v.grad.hex() for v in (x1, x2, w1, w2, b)])\n"
@@ -148,9 +111,9 @@ def cpython_prints(code: str) -> str:
 
 
 def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
-    visit: Visit, runner_url: str
+    visit: Visit, base_url: str
 ) -> None:
-    tab = open_page(visit, runner_url + NEURON)
+    tab = open_page(visit, base_url + NEURON)
     before = graph_texts(tab)
     assert before and all(X2_IS.format(0) in t for t in before if "x2" in t)
     shot(tab, "runner-page-2-before-edit")
@@ -181,8 +144,8 @@ def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
     visit.check()
 
 
-def test_an_error_shows_its_traceback_under_the_example(visit: Visit, runner_url: str) -> None:
-    tab = open_page(visit, runner_url + NEURON)
+def test_an_error_shows_its_traceback_under_the_example(visit: Visit, base_url: str) -> None:
+    tab = open_page(visit, base_url + NEURON)
     assert run(tab, 2, "print('about to fail')\n1/0").startswith("Example 2 raised an error.")
     shown = output_of(tab, 2).inner_text()
     assert "about to fail" in shown and "Traceback (most recent call last):" in shown
@@ -191,8 +154,8 @@ def test_an_error_shows_its_traceback_under_the_example(visit: Visit, runner_url
     visit.check()
 
 
-def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, runner_url: str) -> None:
-    tab = open_page(visit, runner_url + NEURON)
+def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, base_url: str) -> None:
+    tab = open_page(visit, base_url + NEURON)
     run(tab, 2)  # Python loaded, so that Stop interrupts running code, not the loading
     code_box(tab, 2).fill("while True:\n    pass")
     tab.get_by_role("button", name="Run example 2 (Ctrl+Enter)", exact=True).click()
@@ -210,9 +173,9 @@ def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, runner_ur
 
 
 def test_after_instant_navigation_a_run_works_and_python_was_fetched_once_in_dark_mode(
-    visit: Visit, runner_url: str
+    visit: Visit, base_url: str
 ) -> None:
-    tab = open_page(visit, runner_url + NEURON)
+    tab = open_page(visit, base_url + NEURON)
     tab.locator("form[data-md-component='palette'] label:visible").click()
     tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
     code = code_box(tab, 2).inner_text().replace("x2 = Value(0.0", "x2 = Value(1.0")
@@ -239,9 +202,9 @@ def test_after_instant_navigation_a_run_works_and_python_was_fetched_once_in_dar
 
 
 def test_page_7_examples_say_they_need_numpy_instead_of_offering_run(
-    visit: Visit, runner_url: str
+    visit: Visit, base_url: str
 ) -> None:
-    tab = open_page(visit, runner_url + "notes/07-shapes/")
+    tab = open_page(visit, base_url + "notes/07-shapes/")
     notes = tab.locator(".litgrad-needs")
     assert notes.count() >= 5 and "needs numpy" in notes.first.inner_text()
     (button,) = tab.get_by_role("button", name=re.compile("^Run example")).all()
@@ -258,11 +221,11 @@ def test_page_7_examples_say_they_need_numpy_instead_of_offering_run(
 TOO_DEEP_FOR_A_WORKER = {1: 7, 9: 2}
 
 
-def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, runner_url: str) -> None:
+def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, base_url: str) -> None:
     """Pages 1 to 9, one after the other by instant navigation: the last example's Run runs the
     whole page (the blocks that need numpy or matplotlib skipped), with no error but the stack
     limit of the examples listed above."""
-    tab = open_page(visit, runner_url + "notes/01-value/")
+    tab = open_page(visit, base_url + "notes/01-value/")
     for number in range(1, 10):
         tab.locator("article h1", has_text=f"{number}.").wait_for()
         buttons = tab.get_by_role("button", name=re.compile("^Run example"))
