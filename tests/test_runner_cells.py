@@ -87,7 +87,7 @@ def test_the_pages_that_must_run_in_the_browser_do_and_page_7_says_why_not():
     for path in sorted((ROOT / "docs/notes").glob("*.md")):
         cells = page_cells(path.read_text(encoding="utf-8"), f"notes/{path.name}")
         skipped = [c for c in cells if c["needs"]]
-        if path.name.startswith("07-"):  # numpy throughout, but the plain-list product and exercises
+        if path.name.startswith("07-"):  # numpy throughout, but the list product and the exercises
             runnable = [c for c in cells if not c["needs"]]
             assert "def matmul" in runnable[0]["code"]
             # The exercises at the end of the page use plain lists and print a checker's verdict.
