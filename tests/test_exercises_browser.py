@@ -31,13 +31,15 @@ _MARK_JS = """needle => {
   const box = [...document.querySelectorAll("textarea, [role=textbox]")]
     .find(b => (b.value ?? b.textContent).includes(needle));
   if (!box) return "no code box holds " + needle;
+  // The first Run button after the box, in the nearest block that has one after it (a page's
+  // examples may share one container), and the first aria-live output after that button.
+  const follows = (a, b) => a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING;
   let block = box.parentElement;
-  while (block && !runs(block).length) block = block.parentElement;
+  while (block && !runs(block).some(r => follows(box, r))) block = block.parentElement;
   if (!block) return "no Run button around the code box";
-  const run = runs(block)[0];
-  const after = e => run.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING;
-  const live = block.querySelector("[aria-live]")
-    || [...document.querySelectorAll("[aria-live]")].find(after);
+  const run = runs(block).find(r => follows(box, r));
+  const live = [...block.querySelectorAll("[aria-live]")].find(e => follows(run, e))
+    || [...document.querySelectorAll("[aria-live]")].find(e => follows(run, e));
   if (!live) return "no aria-live output after the Run button";
   box.dataset.exerciseBox = run.dataset.exerciseRun = live.dataset.exerciseOutput = "1";
   return "";
