@@ -1,11 +1,17 @@
 """tools/browser_session.py, the runner's Python half, run here in CPython (the browser tests run it
-under Pyodide): a page's examples in one namespace, errors, skipped cells, Markdown output."""
+under Pyodide): a page's examples in one namespace, errors, skipped cells, Markdown output, and
+the worker's iterative freeing of graphs."""
 
 from __future__ import annotations
 
 import json
+import sys
 
-from browser_session import render_markdown, run_cells
+import browser_session
+import pytest
+from browser_session import free_graphs_iteratively, render_markdown, run_cells
+
+from litgrad import Value
 
 
 def run(*cells: dict) -> list[dict]:
@@ -64,3 +70,53 @@ def test_markdown_output_is_rendered_with_math_as_mathml():
 def test_display_math_becomes_a_block():
     html = render_markdown("Before\n\n\\[\na + b\n\\]\n")
     assert '<div class="arithmatex"><math' in html and 'display="block"' in html
+
+
+@pytest.fixture
+def iterative_value():
+    """litgrad's Value with the worker's __del__, which counts how deep its calls nest."""
+    nesting = {"now": 0, "deepest": 0, "calls": 0}
+    free_graphs_iteratively(Value)
+    free = Value.__del__
+
+    def counting(value):
+        nesting["now"] += 1
+        nesting["calls"] += 1
+        nesting["deepest"] = max(nesting["deepest"], nesting["now"])
+        try:
+            free(value)
+        finally:
+            nesting["now"] -= 1
+
+    Value.__del__ = counting
+    try:
+        yield nesting
+    finally:
+        del Value.__del__  # CPython's tests of the engine never run with it
+    assert not browser_session._operands and not browser_session._freeing
+
+
+def test_the_worker_frees_a_deep_chain_iteratively(iterative_value):
+    # In CPython the trashcan keeps the plain recursion safe; what the worker needs is that the
+    # __del__ calls do not nest, whatever the depth: a stack a few calls deep.
+    one = Value(1.0)
+    refs = sys.getrefcount(one)
+    x = Value(0.0)
+    for _ in range(100_000):
+        x = x * one + one
+    assert sys.getrefcount(one) == refs + 2 * 100_000
+    del x
+    assert iterative_value["deepest"] == 2  # the outermost __del__ and one freed inside its loop
+    assert iterative_value["calls"] == 2 * 100_000 + 1  # every value of the chain, freed
+    assert sys.getrefcount(one) == refs  # and with them their operands
+
+
+def test_the_worker_frees_a_wide_graph_too(iterative_value):
+    xs = [Value(float(i)) for i in range(1000)]
+    refs = [sys.getrefcount(x) for x in xs]
+    s = sum(x * x for x in xs)
+    s.backward()
+    assert xs[3].grad == 6.0
+    del s
+    assert iterative_value["deepest"] == 2
+    assert [sys.getrefcount(x) for x in xs] == refs  # nothing holds them any more

@@ -41,6 +41,47 @@ def render_markdown(text: str) -> str:
     return _SLOT.sub(lambda m: maths[int(m[1])], html)
 
 
+# Freeing a graph, iteratively. When the last reference to a chain of values goes (a sum of
+# thousands of terms, x = x * w + b in a loop), reference counting frees it recursively: the value,
+# then its `_prev` tuple, then the operand in it, and so on down the chain, a few C calls per value.
+# CPython bounds that recursion with its "trashcan", which puts the objects aside once the C stack
+# is nearly used up. Under Pyodide (Python 3.14 in WebAssembly) it never does: it measures the
+# stack in linear memory (Emscripten's, several MB, which these calls hardly use), while the calls
+# themselves run on the browser's own stack, which a Web Worker has small. So the worker's stack
+# overflows and Python dies (Pyodide skips CPython's own trashcan tests for the same reason).
+#
+# The worker therefore gives litgrad's Value a __del__ that takes its operands away before the
+# value is freed and frees them from a loop in the outermost __del__: each value freed inside that
+# loop hands its own operands to the loop in turn, so the stack stays a few calls deep whatever
+# the depth of the graph. Only the worker installs it (runner-worker.js); CPython, the build and
+# the tests of the engine never run it, and the engine stays as fast as it is.
+_operands: list[tuple] = []  # `_prev` tuples taken from values being freed, not yet dropped
+_freeing = False  # True while the outermost __del__ drops them
+
+
+def _free_operands_later(value) -> None:
+    global _freeing
+    if not value._prev:
+        return
+    # Not `prev = value._prev`: a local would keep the tuple alive until this frame returns,
+    # and it would then be freed on the way out, recursively again.
+    _operands.append(value._prev)
+    value._prev = ()
+    if _freeing:
+        return
+    _freeing = True
+    try:
+        while _operands:
+            del _operands[-1]  # may free values, whose __del__ append to _operands
+    finally:
+        _freeing = False
+
+
+def free_graphs_iteratively(value_class: type) -> None:
+    """Give `value_class` (litgrad's Value) the __del__ above; the worker calls this once."""
+    value_class.__del__ = _free_operands_later
+
+
 def _traceback(error: BaseException) -> str:
     """The traceback from the example's own frames down (this module's frames left out)."""
     tb = error.__traceback__

@@ -19,9 +19,13 @@ async function start() {
   // litgrad's to_svg hands DOT source to this under Pyodide (see page 1, `_render`).
   self.litgradViz = viz;
   pyodide.unpackArchive(packages, "zip", { extractDir: "/home/pyodide/site-packages" });
+  // Freeing a graph thousands of values deep must not overflow this worker's stack: see
+  // free_graphs_iteratively in tools/browser_session.py.
   pyodide.runPython(
     "import sys; sys.path.insert(0, '/home/pyodide/site-packages')\n" +
-      "from browser_session import run_cells"
+      "from browser_session import free_graphs_iteratively, run_cells\n" +
+      "from litgrad import Value\n" +
+      "free_graphs_iteratively(Value)"
   );
   return pyodide.globals.get("run_cells");
 }
@@ -47,7 +51,8 @@ self.onmessage = async (event) => {
     results = JSON.parse(runCells(JSON.stringify(cells), (number) => { current = number; }));
   } catch (error) {
     // Python itself failed, and this worker's Python is lost: most often a stack overflow, as a
-    // worker's stack is smaller than a desktop Python's (a chain of thousands of values, freed).
+    // worker's stack is smaller than a desktop Python's (a reader's own structure thousands of
+    // levels deep, freed recursively: only litgrad's Value is freed iteratively, above).
     const stack = /Maximum call stack size exceeded/.test(String(error));
     self.postMessage({ id, failed: String(error), fatal: true, cell: current, stack });
     return;

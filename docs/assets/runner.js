@@ -189,7 +189,8 @@
     const text = reply.stack
       ? "Python in your browser ran out of stack in this example (RangeError: Maximum call " +
         "stack size exceeded). It runs in a Web Worker, whose stack is much smaller than a " +
-        "desktop Python's, and freeing a chain of values thousands deep takes more. The example " +
+        "desktop Python's, and something thousands of levels deep, computed or freed recursively, " +
+        "takes more (litgrad's own values are freed one by one, whatever the depth). The example " +
         "runs in your own Python, or in this page's notebook."
       : `Python in your browser failed in this example: ${reply.failed}`;
     if (failed.index >= from) failed.box.replaceChildren(textBlock(text, "litgrad-error"));
