@@ -95,7 +95,7 @@ def graph_texts(tab: Page) -> list[str]:
 
 
 NEURON = "notes/02-neuron/"
-X2_IS = "x2 data {}.0000"  # a graph's record for x2, as its text reads (spaces collapsed)
+X2_IS = "x2 data {} grad"  # a graph's record for x2, as its text reads (spaces collapsed)
 W2_GRAD_0 = "w2.grad = 0.000000"  # printed after the backward pass while x2 is 0
 
 
