@@ -137,6 +137,11 @@ def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
     assert len(after) == len(before)
     drawn = [t for t in after if "x2" in t]
     assert drawn and all(X2_IS.format(1) in t for t in drawn), "a graph still shows x2 = 0"
+    # Redrawn graphs sit in the same scrolling card as the built ones (docs/assets/graphs.js).
+    cards = tab.locator("article svg.litgrad-graph").evaluate_all(
+        "els => els.map(e => e.parentElement.classList.contains('litgrad-scroll'))"
+    )
+    assert cards and all(cards), "a redrawn graph is not in its scrolling card"
     # The graphs are the browser's: their ids carry the run's prefix (unique on the page).
     ids = tab.locator("article svg.litgrad-graph g[id]").evaluate_all("els => els.map(e => e.id)")
     assert len(ids) == len(set(ids)) and any(i.startswith("run") for i in ids)

@@ -8,7 +8,7 @@ on_post_page, on every built page:
 - display math, tables and notebook code, which scroll sideways on a narrow screen, take focus
   too (Material does this for its own code blocks, at run time; it wraps a table in a scrolling
   box at run time, which a focusable table inside makes reachable).
-The markup is our own (to_svg, the pages' plots, arithmatex through tools/hooks.py, nbconvert), so
+The markup is our own (to_svg, the pages' plots, arithmatex through tools/mathml.py, nbconvert), so
 a regular expression on its opening tag is exact; an HTML parser would re-serialise the whole page.
 """
 
