@@ -32,19 +32,12 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (shared with the tests)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("browser.md")
 PREFIX = "/litgrad/"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RUNNER_FILES = ["assets/runner", "assets/runner.js", "assets/runner-worker.js", "assets/runner.css"]
 TARGETS = {"first": 8.0, "later": 0.5, "bytes": 16_000_000}
 RUN = "Run example 2 (Ctrl+Enter)"  # the neuron example on page 2

@@ -30,21 +30,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS  # tools/chromium.py (tools/ is on pythonpath)
 from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT = 1800  # seconds; the build runs every executed example on every page
 SITE_FIXTURES = {"site_dir", "site_server", "base_url"}  # the tests that read the built site
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def venv_tool(name: str) -> Path:

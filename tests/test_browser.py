@@ -201,6 +201,8 @@ def test_404_page(visit: Visit, base_url: str) -> None:
     visit.check()
     tab.get_by_role("link", name="The home page").click()
     tab.wait_for_url(base_url)
+    # With instant navigation the address changes before the content is swapped.
+    tab.locator("article h1", has_text="litgrad").wait_for()
     assert title(tab) == "litgrad"
 
 
@@ -328,6 +330,9 @@ def test_step_through_works_after_instant_navigation_in_dark_mode(
     tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
     tab.locator("a.md-footer__link--next").click()  # Material swaps the page without a reload
     tab.wait_for_url("**/notes/03-backward/")
+    # The address changes before the content is swapped: wait for page 3's own title, or the
+    # locator below could find page 2's stepper just before it is removed.
+    tab.locator("article h1", has_text="Topological sort").wait_for()
     widget = tab.locator(".litgrad-stepper").first
     widget.scroll_into_view_if_needed()
     last = stepper_state(widget)["frames"] - 1
