@@ -11,6 +11,10 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 # Material's notice about MkDocs 2.0 is not about this site.
 export NO_MKDOCS_2_WARNING := 1
+# Python caches compiled modules (__pycache__/*.pyc) even where the shell says not to: without the
+# cache every build and every test process compiles mkdocs, Material and torch from source again
+# (2.5 s of a 16.5 s build). An empty value counts as unset.
+export PYTHONDONTWRITEBYTECODE :=
 # Directories that `ruff format --check` looks at, among those that exist.
 FMT_DIRS := $(wildcard src tools tests benchmarks)
 
@@ -26,7 +30,7 @@ need = if ! command -v $(1) >/dev/null 2>&1; then \
 	         "(Debian/Ubuntu) or 'brew install $(2)' (macOS), then re-run make." >&2; exit 1; }; \
 	fi
 
-.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test timings bench bench-browser clean
+.PHONY: venv docs-venv sysdeps graphviz chromium node tangle build serve test screenshots timings bench bench-browser clean
 
 # venv: create .venv if missing and install the package with its test extra (PyTorch, Playwright...);
 # docs-venv: the docs extra only, all that building and serving the site needs. The stamp files make
@@ -75,12 +79,20 @@ serve: docs-venv graphviz node_modules/.installed
 	$(BIN)/mkdocs serve --no-strict --dirty -a 127.0.0.1:8000
 
 # test: every check: pages and src/ agree, lint, formatting, then the test suite on every core
-# (pytest-xdist; the site is built once, in the background, while the other tests run).
+# (pytest-xdist; the site is built once, in the background, while the other tests run). loadgroup
+# keeps each xdist_group on one worker: the runner's tests share one tab and one start of Python.
 test: venv sysdeps node_modules/.installed
 	$(BIN)/python tools/tangle.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(FMT_DIRS)
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --dist loadgroup
+
+# screenshots: the browser tests, saving what they see in build/screenshots/: every page at a 1280-px
+# desktop and a 390-px phone, light and dark (a11y/), the runner and the step-through. `make test`
+# takes none: they are for people to look at after a change.
+screenshots: venv sysdeps node_modules/.installed
+	LITGRAD_SCREENSHOTS=1 $(BIN)/pytest -n auto --dist loadgroup tests/test_accessibility.py \
+	  tests/test_browser.py tests/test_runner_browser.py
 
 # timings: how long a writer waits: clean strict build, one page rebuilt by `make serve`, and
 # `make test`, each the median of three runs (benchmarks/timings.py; `make timings WHAT=build`).

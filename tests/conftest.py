@@ -258,6 +258,24 @@ def chromium():
         browser.close()
 
 
+# --- Screenshots, for people --------------------------------------------------------------------
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+def screenshot(target, name: str, **kwargs) -> None:
+    """Save a Playwright page or element as build/screenshots/<name>.png, when asked to.
+
+    `make screenshots` sets LITGRAD_SCREENSHOTS=1 and runs the browser tests. No test reads a
+    screenshot, so a plain `make test` takes none: full pages cost about a second each.
+    """
+    if os.environ.get("LITGRAD_SCREENSHOTS") != "1":
+        return
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=path, **kwargs)
+
+
 # --- Engine tests -------------------------------------------------------------------------------
 
 DEFAULT_RECURSION_LIMIT = 1000  # CPython's default: depth tests run at it, whatever the host set

@@ -1,12 +1,16 @@
 """Readable on every screen, usable by every reader: the built site audited in chromium.
 
-At a 1280x900 desktop and a 390x844 phone, every page is opened once in one tab: the smallest
-rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 11 CSS px on
-the desktop and 10 on the phone, and axe-core (node_modules/axe-core, injected from the local file)
-must find no serious or critical violation, in the light palette and in the dark one. The
-step-through must work from the keyboard alone and announce its captions.
+At a 1280x900 desktop and a 390x844 phone, every page is opened once, in one tab per worker: it
+must load with no console error and no request outside the site; the smallest rendered text of its
+graphs (from the bounding boxes of `g.node text`) must be at least 11 CSS px on the desktop and 10
+on the phone; and axe-core (node_modules/axe-core, injected from the local file) must find no
+serious or critical violation, in the light palette and in the dark one. On the desktop the same
+visit runs test_browser.py's `assert_page_content` (title, MathML, footer links, graphs, notebook
+link), so no page is loaded twice for it. The step-through must work from the keyboard alone and
+announce its captions.
 
-Screenshots go to build/screenshots/a11y/<size>-<page>.png (and dark-<size>-<page>.png).
+With LITGRAD_SCREENSHOTS=1 (`make screenshots`), each page is saved at both sizes in both palettes
+as build/screenshots/a11y/[dark-]<size>-<page>.png: the pictures to look at after a change.
 `python tests/test_accessibility.py SITE_DIR [PAGE...]` prints the same figures as a table.
 """
 
@@ -21,7 +25,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
-from test_browser import NAV_PAGES, SCREENSHOTS, base_url, browser, page_url, shot_name
+from test_browser import (
+    NAV_PAGES,
+    Visit,
+    assert_page_content,
+    base_url,
+    browser,
+    page_url,
+    screenshot,
+    shot_name,
+)
 
 from litgrad import Value, draw_graph, to_svg
 
@@ -31,13 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_TEXT_PX = {"desktop": 11.0, "phone": 10.0}
-SHOTS = SCREENSHOTS / "a11y"
-DARK_SHOTS = {
-    "notes/02-neuron.md",
-    "notes/04-operations.md",
-    "notes/08-training.md",
-    "notebooks/moons.ipynb",
-}
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 # The rendered size of each graph's node text: its font size in SVG units times the scale from
@@ -84,44 +90,57 @@ def serious(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
-def audit_page(tab: Page, base: str, page: str, size: str) -> dict:
-    """Open `page` at `size`; return its smallest graph text and axe's findings, light and dark."""
+def open_at(tab: Page, base: str, page: str, size: str) -> None:
+    """Open `page` at `size`, once it has loaded and its fonts are in (text boxes are final)."""
     tab.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
-    response = tab.goto(page_url(base, page), wait_until="networkidle")
+    response = tab.goto(page_url(base, page), wait_until="load")
     assert response is not None and response.status == 200, f"{page}: HTTP {response.status}"
     tab.evaluate("document.fonts.ready")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    # Whole pages on the phone; test_browser.py already takes them on the desktop.
-    full = size == "phone" or page in DARK_SHOTS
-    tab.screenshot(path=SHOTS / f"{size}-{shot_name(page)}.png", full_page=full)
+
+
+def audit_page(tab: Page, page: str, size: str) -> dict:
+    """The open page's smallest graph text and axe's findings, light and dark (left dark)."""
+    name = f"a11y/{size}-{shot_name(page)}"
+    screenshot(tab, name, full_page=True)
     found = {"text": smallest_graph_text(tab), "light": axe_violations(tab)}
     tab.evaluate(_DARK_JS)
     # The palette changes colours only: the other rules would find the same as in light.
     found["dark"] = axe_violations(tab, COLOUR_RULES)
-    if page in DARK_SHOTS:
-        tab.screenshot(path=SHOTS / f"dark-{size}-{shot_name(page)}.png", full_page=True)
+    screenshot(tab, name.replace("a11y/", "a11y/dark-"), full_page=True)
     return found
 
 
 @pytest.fixture(scope="module")
-def tab(browser: Browser) -> Iterator[Page]:
-    """One tab for every page and size: the suite stays lean."""
+def visit_tab(browser: Browser) -> Iterator[tuple[Visit, Page]]:
+    """One tab for every page and size, recording requests and console errors (test_browser.py's
+    Visit): each page is loaded once per size, for every check this module and test_browser.py make
+    of a loaded page."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `make node_modules/.installed`", pytrace=False)
-    context = browser.new_context(color_scheme="light")
-    context.route("**/*", lambda r: r.continue_() if "//127.0.0.1" in r.request.url else r.abort())
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
+    visit = Visit(browser.new_context(color_scheme="light"))
+    yield visit, visit.new_page()
+    visit.context.close()
+
+
+@pytest.fixture
+def tab(visit_tab: tuple[Visit, Page]) -> Page:
+    visit_tab[0].reset()
+    return visit_tab[1]
 
 
 @pytest.mark.parametrize("page", NAV_PAGES)
 @pytest.mark.parametrize("size", list(SIZES))
-def test_graph_text_is_readable_and_axe_finds_nothing_serious(
-    tab: Page, base_url: str, size: str, page: str
+def test_page_loads_cleanly_reads_well_and_axe_finds_nothing_serious(
+    visit_tab: tuple[Visit, Page], base_url: str, size: str, page: str
 ) -> None:
-    found = audit_page(tab, base_url, page, size)
+    visit, tab = visit_tab
+    visit.reset()
+    open_at(tab, base_url, page, size)
+    if size == "desktop":
+        assert_page_content(tab, page)
+    found = audit_page(tab, page, size)
+    visit.check()
+    assert visit.requests, "no request recorded"
     if found["text"] is not None:
         assert found["text"] >= MIN_TEXT_PX[size], f"{page} at {size}: graph text {found['text']}px"
     for scheme in ("light", "dark"):
@@ -238,7 +257,7 @@ def test_step_through_works_from_the_keyboard_alone_and_says_each_caption(
     tab: Page, base_url: str
 ) -> None:
     tab.set_viewport_size({"width": 1280, "height": 900})
-    tab.goto(page_url(base_url, "notes/02-neuron.md"), wait_until="networkidle")
+    tab.goto(page_url(base_url, "notes/02-neuron.md"), wait_until="load")
     widget = tab.locator(".litgrad-stepper").first
     last = widget.locator(".litgrad-frame").count() - 1
     tab.evaluate(_BEFORE_WIDGET_JS)
@@ -281,24 +300,25 @@ def main(site: Path, pages: list[str]) -> None:
     import threading
     from functools import partial
 
-    import test_browser
+    from chromium import CHROMIUM, CHROMIUM_ARGS
+    from conftest import SiteHandler, site_prefix
     from playwright.sync_api import sync_playwright
 
-    handler = partial(test_browser._SiteHandler, directory=str(site))
+    prefix = site_prefix()
+    handler = partial(type("Handler", (SiteHandler,), {"prefix": prefix}), directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}{test_browser.PREFIX}"
+    base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     moderate: dict[str, int] = {}
     print("| page | size | smallest graph text (px) | serious+critical light / dark | moderate |")
     print("| --- | --- | --- | --- | --- |")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=test_browser.CHROMIUM, args=test_browser.CHROMIUM_ARGS
-        )
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = chromium.new_context(color_scheme="light").new_page()
         for size in SIZES:
             for page in pages:
-                found = audit_page(tab, base, page, size)
+                open_at(tab, base, page, size)
+                found = audit_page(tab, page, size)
                 bad = [sum(v["nodes"] for v in serious(found[s])) for s in ("light", "dark")]
                 mod = [v for s in ("light", "dark") for v in found[s] if v["impact"] == "moderate"]
                 for v in mod:

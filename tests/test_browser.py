@@ -7,7 +7,9 @@ Every request the browser makes is recorded; any to a host other than 127.0.0.1 
 fails the test. The browser is $CHROMIUM (the Makefile sets it; Debian's /usr/bin/chromium by
 default), never a download: these tests fail, not skip, when it is missing.
 
-Each page's full-page screenshot goes to build/screenshots/<page>.png, with one in dark mode.
+Each page is opened once per screen size, in tests/test_accessibility.py, which runs the checks of
+`assert_page_content` below on it as well as its own; the tests here drive the site's controls.
+With LITGRAD_SCREENSHOTS=1 (`make screenshots`) they save what they show in build/screenshots/.
 """
 
 from __future__ import annotations
@@ -24,13 +26,18 @@ from urllib.request import urlopen
 
 import nbformat
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, site_prefix  # noqa: F401  (importable from here)
+from conftest import (  # noqa: F401  (importable from here)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    screenshot,
+    site_prefix,
+)
 from nbclient import NotebookClient
 from playwright.sync_api import Browser, BrowserContext, Page
 from test_site_build import NAV_PAGES, built_path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ROOT / "build" / "screenshots"
 PREFIX = site_prefix()  # "/litgrad/"
 NOTES_PAGES = [p for p in NAV_PAGES if re.fullmatch(r"notes/[^/]+\.md", p)]
 ENGINE_PAGES = [p for p in NOTES_PAGES if re.match(r"notes/0[1-5]-", p)]
@@ -94,6 +101,12 @@ class Visit:
             where = message.location.get("url", "")
             self.errors.append(f"console error: {message.text} ({where})")
 
+    def reset(self) -> None:
+        """Forget what was recorded: a test sharing the context starts from nothing."""
+        self.requests.clear()
+        self.outside.clear()
+        self.errors.clear()
+
     def check(self) -> None:
         """No request left the site, and nothing went wrong in the console."""
         assert not self.outside, "requests outside the site:\n" + "\n".join(self.outside)
@@ -117,8 +130,10 @@ def title(tab: Page) -> str:
 
 
 def open_page(visit: Visit, base_url: str, page: str) -> Page:
+    """A new tab on `page`, once its load event has fired: scripts run, styles and images in.
+    (Not "networkidle", which waits another half second of silence on every load.)"""
     tab = visit.new_page()
-    response = tab.goto(page_url(base_url, page), wait_until="networkidle")
+    response = tab.goto(page_url(base_url, page), wait_until="load")
     assert response is not None and response.status == 200, f"{page}: HTTP {response.status}"
     return tab
 
@@ -156,11 +171,10 @@ _PROSE_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("page", NAV_PAGES)
-def test_page_loads_with_no_error_and_nothing_from_outside(
-    visit: Visit, base_url: str, page: str
-) -> None:
-    tab = open_page(visit, base_url, page)
+def assert_page_content(tab: Page, page: str) -> None:
+    """What every page must show once loaded: its title, MathML for every formula and no TeX left,
+    previous and next links in nav order, visible graphs, a working notebook link. Run on every page
+    by tests/test_accessibility.py, which opens each page once per screen size."""
     assert tab.locator("article h1").first.is_visible(), f"{page}: no visible title"
     # Math is MathML, laid out by the browser; no TeX is left in the text.
     math = tab.locator("article .arithmatex")
@@ -180,22 +194,17 @@ def test_page_loads_with_no_error_and_nothing_from_outside(
         assert_graphs_visible(tab, page)
     if page in NOTES_PAGES:
         assert_notebook_link_returns_a_valid_notebook(tab, page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / f"{shot_name(page)}.png", full_page=True)
-    visit.check()
-    assert visit.requests, "no request recorded"
 
 
 def test_404_page(visit: Visit, base_url: str) -> None:
     tab = visit.new_page()
     missing = base_url + "notes/no-such-page/"
-    response = tab.goto(missing, wait_until="networkidle")
+    response = tab.goto(missing, wait_until="load")
     assert response is not None and response.status == 404
     assert title(tab) == "Page not found"
     header = tab.locator("header.md-header").bounding_box()
     assert header and header["height"] > 0, "the 404 page has no styled header"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / "404.png", full_page=True)
+    screenshot(tab, "404", full_page=True)
     # The browser reports the 404 of the page itself; nothing else may fail.
     visit.errors = [e for e in visit.errors if "status of 404" not in e or missing not in e]
     visit.check()
@@ -259,8 +268,7 @@ def test_palette_toggle_switches_scheme_and_graphs_stay_visible(
     background = tab.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)", "dark mode, but the page is still white"
     assert_graphs_visible(tab, page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / f"dark-{shot_name(page)}.png", full_page=True)
+    screenshot(tab, f"dark-{shot_name(page)}", full_page=True)
     toggle.click()
     tab.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
     assert_graphs_visible(tab, page)
@@ -317,8 +325,7 @@ def test_step_through_goes_frame_by_frame_with_buttons_keys_and_slider(
     assert_frame(widget, last - 1, last)
     widget.locator("input[type=range]").fill("2")
     assert_frame(widget, 2, last)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    widget.screenshot(path=SCREENSHOTS / f"stepper-{shot_name(page)}.png")
+    screenshot(widget, f"stepper-{shot_name(page)}")
     visit.check()
 
 
@@ -338,8 +345,7 @@ def test_step_through_works_after_instant_navigation_in_dark_mode(
     last = stepper_state(widget)["frames"] - 1
     widget.locator("button[data-move='1']").click()
     assert_frame(widget, 1, last)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    widget.screenshot(path=SCREENSHOTS / "dark-stepper-notes-03-backward.png")
+    screenshot(widget, "dark-stepper-notes-03-backward")
     visit.check()
 
 
@@ -348,7 +354,7 @@ def test_step_through_works_after_instant_navigation_in_dark_mode(
 
 def assert_notebook_link_returns_a_valid_notebook(tab: Page, page: str) -> None:
     """The page's notebook link is visible and returns a valid notebook of the same title.
-    (test_page_loads_with_no_error_and_nothing_from_outside checks it on every notes page.)"""
+    (assert_page_content checks it on every notes page.)"""
     link = tab.get_by_role("link", name=NOTEBOOK_LINK)
     assert link.is_visible(), f"{page}: no visible {NOTEBOOK_LINK!r} link"
     url = urljoin(tab.url, link.get_attribute("href"))
