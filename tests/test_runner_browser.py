@@ -2,8 +2,25 @@
 
 The site is the session's build (tests/conftest.py), served under /litgrad/ with a sitemap.xml whose
 addresses are this server's: Material's instant navigation only intercepts links the sitemap lists.
-Every request to a host other than 127.0.0.1 is aborted and recorded, and none is allowed.
-Screenshots of page 2 before and after the x2 edit go to build/screenshots/.
+
+Starting Python (Pyodide, a ~10 MB WebAssembly module) is what these tests spend most on, so they
+share one tab, in one browser context, in the order written: Python starts there once, on the
+first Run, and stays loaded while the tests move between pages by clicking links (instant
+navigation, checked not to reload the page). Only the Stop and deep-structure tests end Python,
+by design, and the Run after each starts it again. Each test leaves the examples it edited Reset;
+after a failed test the next one starts in a new context. They are marked for one pytest-xdist
+worker (the "runner" group, for `--dist loadgroup`); spread over several workers they still pass,
+each worker's tab starting its own Python.
+
+In order: page 1's first exercise (starter ✗, solution ✓); every notes page, 1 to 9, run whole
+by instant navigation in dark mode, with page 7's needs-numpy notes and its matmul, and Python
+fetched once for the walk; then on page 2 a gradient equal to CPython's bit for bit, the x2 edit
+that redraws the graphs and the step-through, a traceback, a 200,000-deep chain freed, Stop, and
+a million-deep tuple that stops Python.
+
+Every request to a host other than 127.0.0.1 is aborted and recorded: none, and no console error,
+is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit; dark) and of
+page 3 (dark) go to build/screenshots/.
 """
 
 from __future__ import annotations
@@ -14,13 +31,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 from test_browser import (  # noqa: F401  (base_url and browser are fixtures used by name)
+    NOTES_PAGES,
     SCREENSHOTS,
     Visit,
     base_url,
     browser,
 )
+from test_exercises import exercise_blocks
+
+pytestmark = pytest.mark.xdist_group("runner")  # one worker, so one tab and one Python, for all
 
 RUN_TIMEOUT_MS = 180_000  # the first Run loads Python; six agents share this machine's two cores
 STATUS_DONE = (
@@ -28,22 +49,78 @@ STATUS_DONE = (
     r"( Python started in [\d.]+ s\.)?"
     r"|Stopped\.|Python could not .*)$"
 )
+NOTES = {int(p[6:8]): p.removesuffix(".md") + "/" for p in NOTES_PAGES}  # 2: "notes/02-neuron/"
+
+# The page swapped in and the runner set up on it: its <h1> and its examples' data, marked ready.
+_PAGE_READY_JS = """number => {
+  const h1 = document.querySelector("article h1");
+  const cells = document.getElementById("litgrad-cells");
+  return Boolean(h1 && h1.textContent.startsWith(number + ". ") && cells && cells.dataset.ready);
+}"""
+
+
+def wait_for_page(tab: Page, number: int) -> None:
+    tab.wait_for_url("**/" + NOTES[number])
+    tab.wait_for_function(_PAGE_READY_JS, arg=number)
+
+
+def navigate(tab: Page, number: int, link: Locator) -> None:
+    """Click `link` to notes page `number`: an instant navigation, which keeps the tab's Python."""
+    tab.evaluate("window.litgradSameDocument = true")
+    link.click()
+    wait_for_page(tab, number)
+    assert tab.evaluate("window.litgradSameDocument === true"), "the click reloaded the page"
+
+
+class RunnerTab:
+    """The module's one tab and its Visit (the requests and console errors of its context)."""
+
+    def __init__(self, browser: Browser, base_url: str) -> None:  # noqa: F811
+        self.browser, self.base_url = browser, base_url
+        self.visit: Visit | None = None
+        self.tab: Page | None = None
+
+    def at(self, number: int) -> Page:
+        """The tab, on notes page `number`: loaded if the tab is new, else reached by a click on
+        the sidebar's link to it."""
+        if self.tab is None:
+            context = self.browser.new_context(
+                viewport={"width": 1280, "height": 900}, color_scheme="light"
+            )
+            self.visit = Visit(context)
+            self.tab = self.visit.new_page()
+            url = self.base_url + NOTES[number]
+            response = self.tab.goto(url, wait_until="load")
+            assert response is not None and response.status == 200, url
+            wait_for_page(self.tab, number)
+        elif not self.tab.url.endswith("/" + NOTES[number]):
+            slug = NOTES[number].removeprefix("notes/")
+            navigate(self.tab, number, self.tab.locator(f".md-sidebar a[href$='/{slug}']:visible"))
+        return self.tab
+
+    def close(self) -> None:
+        if self.visit is not None:
+            self.visit.context.close()
+        self.visit = self.tab = None
+
+
+@pytest.fixture(scope="module")
+def runner_tab(browser: Browser, base_url: str) -> Iterator[RunnerTab]:  # noqa: F811
+    shared = RunnerTab(browser, base_url)
+    try:
+        yield shared
+    finally:
+        shared.close()
 
 
 @pytest.fixture
-def visit(browser: Browser, base_url: str) -> Iterator[Visit]:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    try:
-        yield Visit(context)
-    finally:
-        context.close()
-
-
-def open_page(visit: Visit, url: str) -> Page:
-    tab = visit.new_page()
-    response = tab.goto(url, wait_until="networkidle")
-    assert response is not None and response.status == 200, url
-    return tab
+def runner(runner_tab: RunnerTab, request: pytest.FixtureRequest) -> Iterator[RunnerTab]:
+    """The shared tab, for one test; each test ends with `runner.visit.check()`."""
+    failed = request.session.testsfailed
+    yield runner_tab
+    if request.session.testsfailed > failed:
+        # It may have left an edit, a page, a dark palette or a console error behind.
+        runner_tab.close()
 
 
 def code_box(tab: Page, number: int):
@@ -82,6 +159,11 @@ def run(tab: Page, number: int, code: str | None = None, *, key: bool = False) -
     return status.inner_text()
 
 
+def reset(tab: Page, number: int) -> None:
+    """Put back example `number`'s code and what it and the examples after it show."""
+    tab.get_by_role("button", name=f"Reset example {number}").click()
+
+
 def shot(tab: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
@@ -94,15 +176,94 @@ def graph_texts(tab: Page) -> list[str]:
     return [" ".join(text.split()) for text in texts]
 
 
-NEURON = "notes/02-neuron/"
+def cpython_prints(code: str) -> str:
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "example", "exec"), {"__name__": "__main__"})
+    return printed.getvalue()
+
+
+# --- Page 1's first exercise, then every notes page: where Python starts -----------------------
+
+
+def test_page_1s_first_exercise_starter_fails_and_solution_passes(runner: RunnerTab) -> None:
+    """Issue 9: the reader solves an exercise in the browser. The starter as shipped prints the
+    checker's ✗ line; the solution typed into the same box prints ✓."""
+    (_, starter), (_, solution) = exercise_blocks("docs/notes/01-value.md")[:2]
+    checker_call = starter.lines[-1]  # print(check_predicted_grads(predicted_grads))
+    imports = [line for line in starter.lines if line.startswith("from ")]
+    tab = runner.at(1)
+    number = example_with(tab, checker_call)  # an editable example: the runner is there
+
+    def verdict() -> str:
+        lines = [ln.strip() for ln in output_of(tab, number).inner_text().splitlines()]
+        found = [ln for ln in lines if ln.startswith(("✓", "✗"))]
+        assert found, f"no verdict under example {number}: {lines}"
+        return found[-1]
+
+    assert run(tab, number).startswith("Done")
+    assert verdict().startswith("✗ Not yet: "), verdict()
+    assert run(tab, number, "\n".join([*imports, "", *solution.lines])).startswith("Done")
+    assert verdict().startswith("✓ Right: "), verdict()
+    reset(tab, number)
+    runner.visit.check()
+
+
+def test_every_notes_page_runs_whole_after_instant_navigation_in_dark_mode(
+    runner: RunnerTab,
+) -> None:
+    """Pages 1 to 9, one after the other by the footer's next link (instant navigation: the page
+    is never reloaded), in dark mode: a Run runs the whole page (the blocks that need numpy or
+    matplotlib skipped), with no error, and Python is fetched once for the whole walk. Pages 1
+    and 9 free chains of values thousands deep, which stopped Python in the worker until the
+    worker freed graphs iteratively (tools/browser_session.py, free_graphs_iteratively)."""
+    tab = runner.at(1)
+    palette = tab.locator("form[data-md-component='palette'] label:visible")
+    palette.click()
+    tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+    for number in range(1, 10):
+        if number > 1:
+            navigate(tab, number, tab.locator("a.md-footer__link--next"))
+        assert tab.evaluate("document.body.dataset.mdColorScheme") == "slate", number
+        buttons = tab.get_by_role("button", name=re.compile("^Run example"))
+        assert buttons.count() >= 1, f"page {number}: nothing to run"
+        if number == 7:
+            # Its examples that need numpy say so instead of offering Run; the plain-list product
+            # runs. Any example's Run runs every example of the page: this one's is enough.
+            notes = tab.locator(".litgrad-needs")
+            assert notes.count() >= 5 and "needs numpy" in notes.first.inner_text()
+            example = example_with(tab, "def matmul")
+            run_button = tab.get_by_role("button", name=f"Run example {example} (Ctrl+Enter)")
+            assert run_button.count() == 1
+        else:
+            example = int(re.search(r"\d+", buttons.last.get_attribute("aria-label"))[0])
+        status = run(tab, example)
+        errors = tab.locator(".litgrad-error").all_inner_texts()
+        assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(errors)
+        assert not errors
+        if number == 7:
+            assert "3 x 5 | c11 = " in output_of(tab, example).inner_text()
+        if number in (2, 3):
+            shot(tab, f"runner-dark-page-{number}-after-run")
+    # Python started once in this tab (here, or in the exercise test just before), and the walk
+    # kept it: no test before this one ends Python.
+    wasm = [url for url in runner.visit.requests if url.endswith(".wasm")]
+    assert len(wasm) == 1, wasm
+    palette.click()  # light again, as the next tests' screenshots expect
+    tab.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
+    runner.visit.check()  # no console error either: Pyodide logs a fatal error there
+
+
+# --- Page 2 ------------------------------------------------------------------------------------
+
 X2_IS = "x2 data {} grad"  # a graph's record for x2, as its text reads (spaces collapsed)
 W2_GRAD_0 = "w2.grad = 0.000000"  # printed after the backward pass while x2 is 0
 
 
 def test_a_gradient_computed_in_the_browser_equals_cpythons_bit_for_bit(
-    visit: Visit, base_url: str
+    runner: RunnerTab,
 ) -> None:
-    tab = open_page(visit, base_url + NEURON)
+    tab = runner.at(2)
     number = example_with(tab, "x2 = Value(0.0")  # the notes' neuron
     code = code_box(tab, number).inner_text().rstrip("\n")
     assert code.startswith("from litgrad import Value") and "x2 = Value(0.0" in code
@@ -111,20 +272,14 @@ def test_a_gradient_computed_in_the_browser_equals_cpythons_bit_for_bit(
     printed = output_of(tab, number).locator(".result").first.inner_text()
     assert printed.strip() == cpython_prints(code).strip()
     assert "0x1.4" in printed  # w1.grad = 1.269...: a real number, not the zero of a missed run
-    visit.check()
-
-
-def cpython_prints(code: str) -> str:
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(code, "example", "exec"), {"__name__": "__main__"})
-    return printed.getvalue()
+    reset(tab, number)
+    runner.visit.check()
 
 
 def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
-    visit: Visit, base_url: str
+    runner: RunnerTab,
 ) -> None:
-    tab = open_page(visit, base_url + NEURON)
+    tab = runner.at(2)
     before = graph_texts(tab)
     assert before and all(X2_IS.format(0) in t for t in before if "x2" in t)
     shot(tab, "runner-page-2-before-edit")
@@ -156,25 +311,47 @@ def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
     assert not any(W2_GRAD_0 in t for t in tab.locator(".litgrad-output").all_inner_texts())
     shot(tab, "runner-page-2-after-edit")
     # Reset puts back the code and what the page showed.
-    tab.get_by_role("button", name=f"Reset example {number}").click()
+    reset(tab, number)
     assert "x2 = Value(0.0" in code_box(tab, number).inner_text()
     assert graph_texts(tab) == before
-    visit.check()
+    runner.visit.check()
 
 
-def test_an_error_shows_its_traceback_under_the_example(visit: Visit, base_url: str) -> None:
-    tab = open_page(visit, base_url + NEURON)
+def test_an_error_shows_its_traceback_under_the_example(runner: RunnerTab) -> None:
+    tab = runner.at(2)
     assert run(tab, 2, "print('about to fail')\n1/0").startswith("Example 2 raised an error.")
     shown = output_of(tab, 2).inner_text()
     assert "about to fail" in shown and "Traceback (most recent call last):" in shown
     assert 'File "<example 2>", line 2' in shown and "ZeroDivisionError: division by zero" in shown
     assert tab.locator(".litgrad-output.litgrad-stale").count() > 0  # later outputs are marked
-    visit.check()
+    reset(tab, 2)
+    runner.visit.check()
 
 
-def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, base_url: str) -> None:
-    tab = open_page(visit, base_url + NEURON)
-    run(tab, 2)  # Python loaded, so that Stop interrupts running code, not the loading
+# A chain of values this deep, freed in the worker: far deeper than the worker freed before it
+# did so iteratively (benchmarks/browser_stack.md, measured by benchmarks/browser_stack.py).
+DEEP_CHAIN = 200_000
+
+
+def test_a_chain_of_values_far_deeper_than_the_worker_stack_is_freed(runner: RunnerTab) -> None:
+    tab = runner.at(2)
+    code = (
+        "from litgrad import Value\n"
+        f"x, one = Value(0.0), Value(1.0)\nfor _ in range({DEEP_CHAIN}):\n    x = x + one\n"
+        "print(x.data)\ndel x\nprint(one.data)\n"
+    )
+    assert run(tab, 2, code).startswith("Done")
+    assert output_of(tab, 2).inner_text().split() == [f"{DEEP_CHAIN:.1f}", "1.0"]
+    reset(tab, 2)
+    runner.visit.check()
+
+
+# The last two end the tab's Python, by design; the Run after each starts a new one.
+
+
+def test_stop_ends_a_runaway_loop_and_the_next_run_works(runner: RunnerTab) -> None:
+    tab = runner.at(2)
+    run(tab, 2)  # Python loaded (if this test runs alone), so that Stop interrupts running code
     code_box(tab, 2).fill("while True:\n    pass")
     tab.get_by_role("button", name="Run example 2 (Ctrl+Enter)", exact=True).click()
     stop = tab.get_by_role("button", name=re.compile("^Stop"))
@@ -183,109 +360,28 @@ def test_stop_ends_a_runaway_loop_and_the_next_run_works(visit: Visit, base_url:
     stop.click()
     assert status_of(tab, 2).inner_text() == "Stopped."
     assert stop.count() == 0 or not stop.first.is_visible()
-    tab.get_by_role("button", name="Reset example 2").click()
+    reset(tab, 2)
     code = code_box(tab, 2).inner_text().rstrip("\n") + "\nprint(6 * 7)"
     assert run(tab, 2, code).startswith("Done")
     assert output_of(tab, 2).inner_text().strip().endswith("42")
-    visit.check()
-
-
-def test_after_instant_navigation_a_run_works_and_python_was_fetched_once_in_dark_mode(
-    visit: Visit, base_url: str
-) -> None:
-    tab = open_page(visit, base_url + NEURON)
-    tab.locator("form[data-md-component='palette'] label:visible").click()
-    tab.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
-    number = example_with(tab, "x2 = Value(0.0")
-    code = code_box(tab, number).inner_text().replace("x2 = Value(0.0", "x2 = Value(1.0")
-    assert run(tab, number, code).startswith("Done")
-    shot(tab, "runner-dark-page-2-after-edit")
-    tab.evaluate("window.litgradSameDocument = true")
-    tab.locator("a.md-footer__link--next").click()
-    tab.wait_for_url("**/notes/03-backward/")
-    tab.locator("article h1", has_text="Topological sort").wait_for()
-    assert tab.evaluate("window.litgradSameDocument === true"), "the click reloaded the page"
-    number = int(
-        re.search(
-            r"\d+",
-            tab.get_by_role("button", name=re.compile("^Run example")).first.get_attribute(
-                "aria-label"
-            ),
-        )[0]
-    )
-    assert run(tab, number).startswith("Done")
-    shot(tab, "runner-dark-page-3-after-run")
-    wasm = [url for url in visit.requests if url.endswith(".wasm")]
-    assert len(wasm) == 1, wasm
-    visit.check()
-
-
-def test_page_7_examples_say_they_need_numpy_instead_of_offering_run(
-    visit: Visit, base_url: str
-) -> None:
-    tab = open_page(visit, base_url + "notes/07-shapes/")
-    notes = tab.locator(".litgrad-needs")
-    assert notes.count() >= 5 and "needs numpy" in notes.first.inner_text()
-    number = example_with(tab, "def matmul")  # the plain-list product runs
-    assert tab.get_by_role("button", name=f"Run example {number} (Ctrl+Enter)").count() == 1
-    assert run(tab, number).startswith("Done")
-    assert "3 x 5 | c11 = " in output_of(tab, number).inner_text()
-    visit.check()
-
-
-def test_every_notes_page_runs_whole_in_the_browser(visit: Visit, base_url: str) -> None:
-    """Pages 1 to 9, one after the other by instant navigation: the last example's Run runs the
-    whole page (the blocks that need numpy or matplotlib skipped), with no error. Pages 1 and 9
-    free chains of values thousands deep, which stopped Python in the worker until the worker
-    freed graphs iteratively (tools/browser_session.py, free_graphs_iteratively)."""
-    tab = open_page(visit, base_url + "notes/01-value/")
-    for number in range(1, 10):
-        tab.locator("article h1", has_text=f"{number}.").wait_for()
-        buttons = tab.get_by_role("button", name=re.compile("^Run example"))
-        assert buttons.count() >= 1, f"page {number}: nothing to run"
-        label = buttons.last.get_attribute("aria-label")
-        example = int(re.search(r"\d+", label)[0])
-        status = run(tab, example)
-        errors = tab.locator(".litgrad-error").all_inner_texts()
-        assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(errors)
-        assert not errors
-        if number < 9:
-            tab.locator("a.md-footer__link--next").click()
-    visit.check()  # no console error either: Pyodide logs a fatal error there
-
-
-# A chain of values this deep, freed in the worker: far deeper than the worker freed before it
-# did so iteratively (benchmarks/browser_stack.md, measured by benchmarks/browser_stack.py).
-DEEP_CHAIN = 200_000
-
-
-def test_a_chain_of_values_far_deeper_than_the_worker_stack_is_freed(
-    visit: Visit, base_url: str
-) -> None:
-    tab = open_page(visit, base_url + NEURON)
-    code = (
-        "from litgrad import Value\n"
-        f"x, one = Value(0.0), Value(1.0)\nfor _ in range({DEEP_CHAIN}):\n    x = x + one\n"
-        "print(x.data)\ndel x\nprint(one.data)\n"
-    )
-    assert run(tab, 2, code).startswith("Done")
-    assert output_of(tab, 2).inner_text().split() == [f"{DEEP_CHAIN:.1f}", "1.0"]
-    visit.check()
+    reset(tab, 2)
+    runner.visit.check()
 
 
 def test_a_deep_structure_of_the_readers_own_still_stops_python_and_says_so(
-    visit: Visit, base_url: str
+    runner: RunnerTab,
 ) -> None:
     """Only litgrad's Value is freed iteratively: tuples nested a million deep still overflow the
     worker's stack when freed. The runner says so under the example, and the next run works."""
-    tab = open_page(visit, base_url + NEURON)
+    tab = runner.at(2)
     code = "t = ()\nfor _ in range(1_000_000):\n    t = (t,)\ndel t\n"
     assert run(tab, 2, code).startswith("Example 2 stopped Python.")
     (error,) = tab.locator(".litgrad-error").all_inner_texts()
     assert "ran out of stack" in error and "litgrad's own values are freed one by one" in error
-    tab.get_by_role("button", name="Reset example 2").click()
+    reset(tab, 2)
     assert run(tab, 2).startswith("Done")
     # Pyodide logs its fatal error (the stack overflow above) to the console; nothing else may.
+    visit = runner.visit
     pyodide = [e for e in visit.errors if "/assets/runner/pyodide/" in e]
     assert pyodide and any("Maximum call stack size exceeded" in e for e in pyodide)
     visit.errors = [e for e in visit.errors if e not in pyodide]
