@@ -131,10 +131,16 @@ def _needs_site(item: pytest.Item) -> bool:
     return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+def _grouped(item: pytest.Item) -> bool:
+    return item.get_closest_marker("xdist_group") is not None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the site run last, so that the others run while it builds. (A stable
-    sort: every worker collects the same order, as pytest-xdist requires.)"""
-    items.sort(key=_needs_site)
+    """The tests that read the site run last, so that the others run while it builds; of those,
+    the grouped ones first (the runner's, one worker's long share, `--dist loadgroup`), so that the
+    other worker takes the rest meanwhile. (A stable sort: every worker collects the same order, as
+    pytest-xdist requires.)"""
+    items.sort(key=lambda item: (_needs_site(item), not _grouped(item)))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -238,7 +238,7 @@ def test_bad_inputs_are_refused_with_a_message(call, error, message):
 
 def test_draw_graph_builds_a_digraph_far_deeper_than_the_recursion_limit(default_recursion_limit):
     """backward() through a chain 200 times the limit is tested in test_engine.py; here the
-    picture's graph, built with no recursion: 20 times the limit shows it, in a tenth of the time."""
+    picture's graph, built with no recursion: 20 times the limit shows it in a tenth of the time."""
     depth = 20 * DEFAULT_RECURSION_LIMIT
     x, y = Value(1.0), Value(0.5)
     for _ in range(depth):

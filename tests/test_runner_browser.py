@@ -20,7 +20,7 @@ a million-deep tuple that stops Python.
 
 Every request to a host other than 127.0.0.1 is aborted and recorded: none, and no console error,
 is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit; dark) and of
-page 3 (dark) go to build/screenshots/.
+page 3 (dark) go to build/screenshots/ under `make screenshots`.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 from test_browser import (  # noqa: F401  (base_url and browser are fixtures used by name)
     NOTES_PAGES,
-    SCREENSHOTS,
     Visit,
     base_url,
     browser,
+    screenshot,
 )
 from test_exercises import exercise_blocks
 
@@ -165,8 +165,7 @@ def reset(tab: Page, number: int) -> None:
 
 
 def shot(tab: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    screenshot(tab, name, full_page=True)  # only under `make screenshots` (tests/conftest.py)
 
 
 def graph_texts(tab: Page) -> list[str]:
