@@ -79,16 +79,17 @@ class Visit:
         self.requests: list[str] = []
         self.outside: list[str] = []
         self.errors: list[str] = []
-        context.route("**/*", self._route)
+        # Listened to, not routed: Playwright turns a routed context's HTTP cache off, and a
+        # reader's browser has one (it keeps Python's runtime between starts). The browser itself
+        # reaches no host but 127.0.0.1 (--host-resolver-rules, tools/chromium.py).
+        context.on("request", self._request)
 
-    def _route(self, route) -> None:
-        url = route.request.url
+    def _request(self, request) -> None:
+        url = request.url
         self.requests.append(url)
-        if urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
             self.outside.append(url)
-            route.abort()
 
     def new_page(self) -> Page:
         page = self.context.new_page()
