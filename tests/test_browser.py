@@ -3,9 +3,10 @@
 The site is built once per test run (the `site_dir` fixture, tests/conftest.py) and served under the
 path of its site_url (/litgrad/), as GitHub Pages serves it, with 404.html for unknown addresses;
 each worker has one server and one browser, shared by every module that uses them.
-Every request the browser makes is recorded; any to a host other than 127.0.0.1 is refused and
-fails the test. The browser is $CHROMIUM (the Makefile sets it; Debian's /usr/bin/chromium by
-default), never a download: these tests fail, not skip, when it is missing.
+Every request the browser makes is recorded; any to a host other than 127.0.0.1 fails (the browser
+resolves no other host, tools/chromium.py) and fails the test. The browser is $CHROMIUM (the
+Makefile sets it; Debian's /usr/bin/chromium by default), never a download: these tests fail, not
+skip, when it is missing.
 
 Each page is opened once per screen size, in tests/test_accessibility.py, which runs the checks of
 `assert_page_content` below on it as well as its own; the tests here drive the site's controls.

@@ -18,9 +18,9 @@ fetched once for the walk; then on page 2 a gradient equal to CPython's bit for 
 that redraws the graphs and the step-through, a traceback, a 200,000-deep chain freed, Stop, and
 a million-deep tuple that stops Python.
 
-Every request to a host other than 127.0.0.1 is aborted and recorded: none, and no console error,
-is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit; dark) and of
-page 3 (dark) go to build/screenshots/ under `make screenshots`.
+Every request to a host other than 127.0.0.1 fails to resolve and is recorded: none, and no
+console error, is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit;
+dark) and of page 3 (dark) go to build/screenshots/ under `make screenshots`.
 """
 
 from __future__ import annotations
