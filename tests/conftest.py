@@ -131,16 +131,12 @@ def _needs_site(item: pytest.Item) -> bool:
     return bool(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
-def _grouped(item: pytest.Item) -> bool:
-    return item.get_closest_marker("xdist_group") is not None
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the site run last, so that the others run while it builds; of those,
-    the grouped ones first (the runner's, one worker's long share, `--dist loadgroup`), so that the
-    other worker takes the rest meanwhile. (A stable sort: every worker collects the same order, as
-    pytest-xdist requires.)"""
-    items.sort(key=lambda item: (_needs_site(item), not _grouped(item)))
+    """The tests that read the site run last, so that the others run while it builds. (A stable
+    sort: every worker collects the same order, as pytest-xdist requires. Under `--dist loadgroup`
+    pytest-xdist hands out its largest unit first, the runner's group, whose first test waits for
+    the build while the other worker takes the rest.)"""
+    items.sort(key=_needs_site)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -269,13 +265,15 @@ def chromium():
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
-def screenshot(target, name: str, **kwargs) -> None:
-    """Save a Playwright page or element as build/screenshots/<name>.png, when asked to.
+def screenshots_wanted() -> bool:
+    """`make screenshots` sets LITGRAD_SCREENSHOTS=1 and runs the browser tests. No test reads a
+    screenshot, so a plain `make test` takes none: full pages cost about a second each."""
+    return os.environ.get("LITGRAD_SCREENSHOTS") == "1"
 
-    `make screenshots` sets LITGRAD_SCREENSHOTS=1 and runs the browser tests. No test reads a
-    screenshot, so a plain `make test` takes none: full pages cost about a second each.
-    """
-    if os.environ.get("LITGRAD_SCREENSHOTS") != "1":
+
+def screenshot(target, name: str, **kwargs) -> None:
+    """Save a Playwright page or element as build/screenshots/<name>.png, when asked to."""
+    if not screenshots_wanted():
         return
     path = SCREENSHOTS / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,10 +9,9 @@ rules in the dark palette on the desktop. (Colours come from the palette, not fr
 site's own stylesheets set none inside a width query, which a test below checks; Material's set
 some for narrow screens, all on its navigation drawer, sidebar and search, which are closed on a
 page as loaded: axe found them not visible on screen at 390 px when this was written. So the phone
-in dark would repeat the desktop.) On the desktop the same
-visit runs test_browser.py's `assert_page_content` (title, MathML, footer links, graphs, notebook
-link), so no page is loaded twice for it. The step-through must work from the keyboard alone and
-announce its captions.
+in dark would repeat the desktop.) On the desktop the same visit runs test_browser.py's
+`assert_page_content` (title, MathML, footer links, graphs, notebook link), so no page is loaded
+twice for it. The step-through must work from the keyboard alone and announce its captions.
 
 With LITGRAD_SCREENSHOTS=1 (`make screenshots`), each page is saved at both sizes in both palettes
 as build/screenshots/a11y/[dark-]<size>-<page>.png: the pictures to look at after a change.
@@ -23,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -39,6 +37,7 @@ from test_browser import (
     browser,
     page_url,
     screenshot,
+    screenshots_wanted,
     shot_name,
 )
 
@@ -110,7 +109,7 @@ def audit_page(tab: Page, page: str, size: str, dark: bool = True) -> dict:
     name = f"a11y/{size}-{shot_name(page)}"
     screenshot(tab, name, full_page=True)
     found = {"text": smallest_graph_text(tab), "light": axe_violations(tab), "dark": []}
-    if dark or os.environ.get("LITGRAD_SCREENSHOTS") == "1":
+    if dark or screenshots_wanted():
         tab.evaluate(_DARK_JS)
         screenshot(tab, name.replace("a11y/", "a11y/dark-"), full_page=True)
     if dark:

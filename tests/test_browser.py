@@ -31,8 +31,8 @@ import pytest
 from conftest import (  # noqa: F401  (importable from here)
     CHROMIUM,
     CHROMIUM_ARGS,
-    SCREENSHOTS,
     screenshot,
+    screenshots_wanted,
     site_prefix,
 )
 from nbclient import NotebookClient
@@ -360,7 +360,8 @@ def assert_notebook_link_is_visible(tab: Page, page: str) -> None:
     run, by test_downloaded_notebook_runs_top_to_bottom.)"""
     link = tab.get_by_role("link", name=NOTEBOOK_LINK)
     assert link.is_visible(), f"{page}: no visible {NOTEBOOK_LINK!r} link"
-    assert (link.get_attribute("href") or "").endswith(".ipynb"), f"{page}: {link}"
+    href = link.get_attribute("href") or ""
+    assert href.endswith(".ipynb"), f"{page}: the notebook link points at {href!r}"
 
 
 def test_notebook_link_downloads_the_file(visit: Visit, base_url: str, tmp_path: Path) -> None:
