@@ -193,6 +193,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    # Files for the tests, outside the site's prefix: axe-core, loaded by URL so that the browser
+    # keeps it, compiled, from one page to the next (tests/test_accessibility.py).
+    test_files = {"/_tests/axe.min.js": ROOT / "node_modules" / "axe-core" / "axe.min.js"}
+
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".ipynb": "application/x-ipynb+json",
@@ -200,6 +204,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         path = urlsplit(path).path
+        if path in self.test_files:
+            return str(self.test_files[path])
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / "\0outside")  # no such file: a 404
         return super().translate_path("/" + path[len(self.prefix) :])

@@ -4,8 +4,9 @@ Every page is opened once, in one tab per worker, on a 390x844 phone, then widen
 desktop (a resize, as when a reader turns a tablet: the layout follows the width, and nothing is
 loaded again). It must load with no console error and no request outside the site; the smallest
 rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 10 CSS px
-on the phone and 11 on the desktop; and axe-core (node_modules/axe-core, injected from the local
-file) must find no serious or critical violation. On the desktop axe runs every rule in the
+on the phone and 11 on the desktop; and axe-core (node_modules/axe-core, which the tests' server
+serves beside the site, so that the browser keeps it compiled from page to page) must find no
+serious or critical violation. On the desktop axe runs every rule in the
 light palette and the colour rules in the dark one; on the phone, every rule but the colour ones.
 Colours come from the palette, not from the width: the site's own stylesheets set none inside a
 width query, which a test below checks; Material's set some for narrow screens, all on its
@@ -30,6 +31,7 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -102,7 +104,7 @@ def axe_violations(
     """axe-core's violations on the page as it is now: every rule, or only those in `only`, less
     those in `disable`."""
     if not tab.evaluate("typeof axe !== 'undefined'"):
-        tab.add_script_tag(path=str(AXE))
+        tab.add_script_tag(url=urljoin(tab.url, "/_tests/axe.min.js"))  # served by SiteHandler
     return tab.evaluate(_AXE_JS, [only, list(disable)])
 
 

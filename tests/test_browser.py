@@ -8,8 +8,10 @@ resolves no other host, tools/chromium.py) and fails the test. The browser is $C
 Makefile sets it; Debian's /usr/bin/chromium by default), never a download: these tests fail, not
 skip, when it is missing.
 
-Each page is opened once per screen size, in tests/test_accessibility.py, which runs the checks of
-`assert_page_content` below on it as well as its own; the tests here drive the site's controls.
+Each page is opened once, in tests/test_accessibility.py (on a phone, then widened to a desktop),
+which runs the checks of `assert_page_content` below on it as well as its own; the tests here drive
+the site's controls, each in its own tab of one browser context, with what the site stored (the
+palette) cleared after each.
 With LITGRAD_SCREENSHOTS=1 (`make screenshots`) they save what they show in build/screenshots/.
 """
 
@@ -116,15 +118,35 @@ class Visit:
         assert not self.errors, "\n".join(self.errors)
 
 
-@pytest.fixture
-def visit(browser: Browser, base_url: str) -> Iterator[Visit]:
+@pytest.fixture(scope="module")
+def _context(browser: Browser) -> Iterator[BrowserContext]:
+    """One browser context for the module's tests: its HTTP cache and its renderer are kept from
+    test to test, as a reader's browser keeps them (a new context costs each test half a second)."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, color_scheme="light", accept_downloads=True
     )
+    yield context
+    context.close()
+
+
+# What the site stores in the browser: the palette chosen, and Material's per-tab state.
+_FORGET_JS = "() => { localStorage.clear(); sessionStorage.clear(); }"
+
+
+@pytest.fixture
+def visit(_context: BrowserContext, base_url: str) -> Iterator[Visit]:
+    """The module's context, as it is after a reader's first visit: with its cache, but with no
+    tab open and nothing stored by the site. The test's tabs are closed after it."""
+    visit = Visit(_context)
     try:
-        yield Visit(context)
+        yield visit
     finally:
-        context.close()
+        _context.remove_listener("request", visit._request)
+        _context.clear_permissions()  # the clipboard's, granted by the copy test
+        for tab in _context.pages:
+            if tab.url.startswith(base_url):
+                tab.evaluate(_FORGET_JS)
+            tab.close()
 
 
 def title(tab: Page) -> str:

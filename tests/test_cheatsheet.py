@@ -135,7 +135,7 @@ def test_prints_the_page_alone_in_black_on_white(browser, base_url, scheme) -> N
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
     try:
         tab = context.new_page()
-        tab.goto(base_url + "cheatsheet/", wait_until="networkidle")
+        tab.goto(base_url + "cheatsheet/", wait_until="load")
         assert tab.locator(".md-sidebar--primary").is_visible()  # on screen, the site is there
         tab.emulate_media(media="print")
         for around in (
