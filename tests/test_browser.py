@@ -39,6 +39,7 @@ from conftest import (  # noqa: F401  (importable from here)
 )
 from nbclient import NotebookClient
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 from test_site_build import NAV_PAGES, built_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,14 +120,14 @@ class Visit:
 
 
 @pytest.fixture(scope="module")
-def _context(browser: Browser) -> Iterator[BrowserContext]:
-    """One browser context for the module's tests: its HTTP cache and its renderer are kept from
-    test to test, as a reader's browser keeps them (a new context costs each test half a second)."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, color_scheme="light", accept_downloads=True
-    )
-    yield context
-    context.close()
+def _context(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """The module's one browser context, made by the first test that needs it: its HTTP cache and
+    its renderer are kept from test to test, as a reader's browser keeps them (a new context costs
+    each test half a second)."""
+    held: list[BrowserContext] = []
+    yield held
+    for context in held:
+        context.close()
 
 
 # What the site stores in the browser: the palette chosen, and Material's per-tab state.
@@ -134,19 +135,31 @@ _FORGET_JS = "() => { localStorage.clear(); sessionStorage.clear(); }"
 
 
 @pytest.fixture
-def visit(_context: BrowserContext, base_url: str) -> Iterator[Visit]:
+def visit(_context: list[BrowserContext], browser: Browser, base_url: str) -> Iterator[Visit]:
     """The module's context, as it is after a reader's first visit: with its cache, but with no
-    tab open and nothing stored by the site. The test's tabs are closed after it."""
-    visit = Visit(_context)
+    tab open and nothing stored by the site. The test's tabs are closed after it; if they cannot
+    be, the next test gets a new context."""
+    if not _context:
+        _context.append(
+            browser.new_context(
+                viewport={"width": 1280, "height": 900}, color_scheme="light", accept_downloads=True
+            )
+        )
+    context = _context[0]
+    visit = Visit(context)
     try:
         yield visit
     finally:
-        _context.remove_listener("request", visit._request)
-        _context.clear_permissions()  # the clipboard's, granted by the copy test
-        for tab in _context.pages:
-            if tab.url.startswith(base_url):
-                tab.evaluate(_FORGET_JS)
-            tab.close()
+        context.remove_listener("request", visit._request)
+        try:
+            context.clear_permissions()  # the clipboard's, granted by the copy test
+            for tab in context.pages:
+                if tab.url.startswith(base_url):
+                    tab.evaluate(_FORGET_JS)
+                tab.close()
+        except PlaywrightError:
+            _context.clear()
+            context.close()
 
 
 def title(tab: Page) -> str:
