@@ -3,9 +3,9 @@
 mkdocs-jupyter would execute docs/notebooks/*.ipynb when the notebook's page comes up, and the
 build would wait for the kernel with a core idle. This hook starts each notebook in its own
 kernel as soon as the files are known (on_files), on a thread, so that the kernel works on one
-core while markdown-exec runs the pages' examples on the other. When the notebook's page is
-rendered, it waits for that run and hands mkdocs-jupyter (`execute: false` in mkdocs.yml) the
-executed copy. Every build still executes every notebook it renders, from the .ipynb as it is; a
+core while markdown-exec runs the pages' examples on the other, and moves the notebooks to the end
+of the files, the order in which mkdocs renders pages. When the notebook's page is rendered, last,
+it waits for that run and hands mkdocs-jupyter (`execute: false` in mkdocs.yml) the executed copy. Every build still executes every notebook it renders, from the .ipynb as it is; a
 cell that fails fails the build, naming the notebook and the cell. The download link keeps
 serving the .ipynb as written, without outputs.
 
@@ -80,9 +80,15 @@ def on_startup(command: str, dirty: bool, **kwargs) -> None:
 
 def on_files(files, config, **kwargs):
     dirty = bool(os.environ.get(_DIRTY))
-    for file in files.documentation_pages():
-        if file.src_uri.endswith(".ipynb") and (not dirty or file.is_modified()):
+    notebooks = [f for f in files.documentation_pages() if f.src_uri.endswith(".ipynb")]
+    for file in notebooks:
+        if not dirty or file.is_modified():
             _runs[file.src_uri] = NotebookRun(Path(file.abs_src_path))
+        # mkdocs renders pages in the order of `files` (notebooks/ sorts before notes/), and a
+        # notebook's page waits for its run: last, it waits while the other pages are rendered,
+        # not before. (The nav, and so the site, keeps its own order.)
+        files.remove(file)
+        files.append(file)
     return files
 
 
