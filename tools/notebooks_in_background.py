@@ -5,9 +5,10 @@ build would wait for the kernel with a core idle. This hook starts each notebook
 kernel as soon as the files are known (on_files), on a thread, so that the kernel works on one
 core while markdown-exec runs the pages' examples on the other, and moves the notebooks to the end
 of the files, the order in which mkdocs renders pages. When the notebook's page is rendered, last,
-it waits for that run and hands mkdocs-jupyter (`execute: false` in mkdocs.yml) the executed copy. Every build still executes every notebook it renders, from the .ipynb as it is; a
-cell that fails fails the build, naming the notebook and the cell. The download link keeps
-serving the .ipynb as written, without outputs.
+it waits for that run and hands mkdocs-jupyter (`execute: false` in mkdocs.yml) the executed copy.
+Every build still executes every notebook it renders, from the .ipynb as it is; a cell that fails
+fails the build, naming the notebook and the cell. The download link keeps serving the .ipynb as
+written, without outputs.
 
 Under `mkdocs serve --dirty`, only a notebook that has changed since its page was last built is
 run, as only that page is rendered again.
