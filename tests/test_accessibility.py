@@ -4,19 +4,20 @@ Every page is opened once, in one tab per worker, on a 390x844 phone, then widen
 desktop (a resize, as when a reader turns a tablet: the layout follows the width, and nothing is
 loaded again). It must load with no console error and no request outside the site; the smallest
 rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 10 CSS px
-on the phone and 11 on the desktop; and axe-core (node_modules/axe-core, which the tests' server
-serves beside the site, so that the browser keeps it compiled from page to page) must find no
-serious or critical violation. On the desktop axe runs every rule in the
-light palette and the colour rules in the dark one; on the phone, every rule but the colour ones.
+on the phone and 11 on the desktop; and axe-core must find no serious or critical violation (the
+tests' server serves node_modules/axe-core beside the site, so the browser keeps it compiled from
+page to page). On the desktop axe runs every rule in the light palette and the colour rules in
+the dark one; on the phone, every rule but the colour ones.
+
 Colours come from the palette, not from the width: the site's own stylesheets set none inside a
 width query, which a test below checks; Material's set some for narrow screens, all on its
 navigation drawer, sidebar and search, which are closed on a page as loaded: axe found them not
 visible on screen at 390 px when this was written. So the colour rules on the phone would repeat
 the desktop's, and they are axe's costliest (each text element's colours and what lies under it).
-On the desktop the same visit runs
-test_browser.py's `assert_page_content` (title, MathML, footer links, graphs, notebook link), so no
-page is loaded twice for it. The step-through must work from the keyboard alone and announce its
-captions.
+
+On the desktop the same visit runs test_browser.py's `assert_page_content` (title, MathML, footer
+links, graphs, notebook link), so no page is loaded twice for it. The step-through must work from
+the keyboard alone and announce its captions.
 
 With LITGRAD_SCREENSHOTS=1 (`make screenshots`), each page is saved at both sizes in both palettes
 as build/screenshots/a11y/[dark-]<size>-<page>.png: the pictures to look at after a change.
@@ -159,10 +160,10 @@ def resize(tab: Page, size: str) -> None:
 
 def audit_page(tab: Page, page: str, size: str) -> dict:
     """The open page's smallest graph text and axe's findings: on the desktop, every rule in the
-        light palette and the colour rules in the dark one; on the phone, the rules but the colour
-        ones (see the module's docstring), of highlighted code one token per class and block (see
-    _SAMPLE_CODE_JS). The page is left light. Under `make screenshots`, the page
-        in both palettes."""
+    light palette and the colour rules in the dark one, with one token of highlighted code per
+    class and block for the contrast rule (_SAMPLE_CODE_JS); on the phone, every rule but the
+    colour ones (see the module's docstring). The page is left light. Under `make screenshots`,
+    the page in both palettes."""
     name = f"a11y/{size}-{shot_name(page)}"
     screenshot(tab, name, full_page=True)
     found = {"text": smallest_graph_text(tab), "dark": []}
@@ -184,8 +185,8 @@ def audit_page(tab: Page, page: str, size: str) -> dict:
 @pytest.fixture(scope="module")
 def visit_tab(browser: Browser) -> Iterator[tuple[Visit, Page]]:
     """One tab for every page and size, recording requests and console errors (test_browser.py's
-    Visit): each page is loaded once per size, for every check this module and test_browser.py make
-    of a loaded page."""
+    Visit): each page is loaded once, for every check this module and test_browser.py make of a
+    loaded page."""
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: run `make node_modules/.installed`", pytrace=False)
     visit = Visit(browser.new_context(color_scheme="light"))
