@@ -169,6 +169,11 @@ def site_prefix() -> str:
     return urlsplit(read_config(ROOT).get("site_url") or "/").path.rstrip("/") + "/"
 
 
+# axe-core, the accessibility checker, and the address SiteHandler serves it at, beside the site.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PATH = "/_tests/axe.min.js"
+
+
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site under its prefix; anything else, or a missing file, gets 404.html, a 404.
 
@@ -195,7 +200,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     # Files for the tests, outside the site's prefix: axe-core, loaded by URL so that the browser
     # keeps it, compiled, from one page to the next (tests/test_accessibility.py).
-    test_files = {"/_tests/axe.min.js": ROOT / "node_modules" / "axe-core" / "axe.min.js"}
+    test_files = {AXE_PATH: AXE}
 
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,

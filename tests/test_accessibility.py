@@ -30,11 +30,12 @@ import json
 import math
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from conftest import AXE, AXE_PATH
 from playwright.sync_api import Browser, Page
 from test_browser import (
     NAV_PAGES,
@@ -53,7 +54,6 @@ from litgrad import Value, draw_graph, to_svg
 __all__ = ["base_url", "browser"]  # fixtures, imported so that pytest finds them here
 
 ROOT = Path(__file__).resolve().parents[1]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_TEXT_PX = {"desktop": 11.0, "phone": 10.0}
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
@@ -127,7 +127,7 @@ def smallest_graph_text(tab: Page) -> float | None:
 
 def load_axe(tab: Page) -> None:
     if not tab.evaluate("typeof axe !== 'undefined'"):
-        tab.add_script_tag(url=urljoin(tab.url, "/_tests/axe.min.js"))  # served by SiteHandler
+        tab.add_script_tag(url=urljoin(tab.url, AXE_PATH))  # served by SiteHandler
 
 
 def axe_violations(
@@ -182,6 +182,19 @@ def audit_page(tab: Page, page: str, size: str) -> dict:
     return found
 
 
+def audit_at_both_sizes(
+    tab: Page, base: str, page: str, on_the_desktop: Callable[[], None] = lambda: None
+) -> dict[str, dict]:
+    """`page` opened on the phone and audited, then widened to the desktop, where
+    `on_the_desktop` runs before the audit: each size's findings (audit_page)."""
+    open_at(tab, base, page, "phone")
+    found = {"phone": audit_page(tab, page, "phone")}
+    resize(tab, "desktop")
+    on_the_desktop()
+    found["desktop"] = audit_page(tab, page, "desktop")
+    return found
+
+
 @pytest.fixture(scope="module")
 def visit_tab(browser: Browser) -> Iterator[tuple[Visit, Page]]:
     """One tab for every page and size, recording requests and console errors (test_browser.py's
@@ -206,11 +219,7 @@ def test_page_loads_cleanly_reads_well_and_axe_finds_nothing_serious(
 ) -> None:
     visit, tab = visit_tab
     visit.reset()
-    open_at(tab, base_url, page, "phone")
-    found = {"phone": audit_page(tab, page, "phone")}
-    resize(tab, "desktop")
-    assert_page_content(tab, page)
-    found["desktop"] = audit_page(tab, page, "desktop")
+    found = audit_at_both_sizes(tab, base_url, page, lambda: assert_page_content(tab, page))
     visit.check()
     assert visit.requests, "no request recorded"
     for size, seen in found.items():
@@ -407,12 +416,7 @@ def main(site: Path, pages: list[str]) -> None:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = chromium.new_context(color_scheme="light").new_page()
         for page in pages:
-            for size in ("phone", "desktop"):
-                if size == "phone":
-                    open_at(tab, base, page, size)
-                else:
-                    resize(tab, size)
-                found = audit_page(tab, page, size)
+            for size, found in audit_at_both_sizes(tab, base, page).items():
                 bad = [sum(v["nodes"] for v in serious(found[s])) for s in ("light", "dark")]
                 mod = [v for s in ("light", "dark") for v in found[s] if v["impact"] == "moderate"]
                 for v in mod:

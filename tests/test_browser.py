@@ -3,10 +3,10 @@
 The site is built once per test run (the `site_dir` fixture, tests/conftest.py) and served under the
 path of its site_url (/litgrad/), as GitHub Pages serves it, with 404.html for unknown addresses;
 each worker has one server and one browser, shared by every module that uses them.
-Every request the browser makes is recorded; any to a host other than 127.0.0.1 fails (the browser
-resolves no other host, tools/chromium.py) and fails the test. The browser is $CHROMIUM (the
-Makefile sets it; Debian's /usr/bin/chromium by default), never a download: these tests fail, not
-skip, when it is missing.
+Every request the browser makes is recorded; one to a host other than 127.0.0.1 fails the test (the
+browser resolves no other host, tools/chromium.py, so it never leaves the machine). The browser is
+$CHROMIUM (the Makefile sets it; Debian's /usr/bin/chromium by default), never a download: these
+tests fail, not skip, when it is missing.
 
 Each page is opened once, in tests/test_accessibility.py (on a phone, then widened to a desktop),
 which runs the checks of `assert_page_content` below on it as well as its own; the tests here drive
@@ -76,7 +76,8 @@ def browser(chromium: Browser) -> Browser:
 
 
 class Visit:
-    """One browser context: every request it makes, and every console or page error."""
+    """A browser context's requests and its tabs' console and page errors, from the Visit's start
+    to `stop()` (or the context's end)."""
 
     def __init__(self, context: BrowserContext) -> None:
         self.context = context
@@ -106,6 +107,10 @@ class Visit:
         if message.type == "error":
             where = message.location.get("url", "")
             self.errors.append(f"console error: {message.text} ({where})")
+
+    def stop(self) -> None:
+        """Stop recording the context's requests (it lives on, for the next test's Visit)."""
+        self.context.remove_listener("request", self._request)
 
     def reset(self) -> None:
         """Forget what was recorded: a test sharing the context starts from nothing."""
@@ -150,7 +155,7 @@ def visit(_context: list[BrowserContext], browser: Browser, base_url: str) -> It
     try:
         yield visit
     finally:
-        context.remove_listener("request", visit._request)
+        visit.stop()
         try:
             context.clear_permissions()  # the clipboard's, granted by the copy test
             for tab in context.pages:
@@ -212,7 +217,7 @@ _PROSE_JS = """() => {
 def assert_page_content(tab: Page, page: str) -> None:
     """What every page must show once loaded: its title, MathML for every formula and no TeX left,
     previous and next links in nav order, visible graphs, a working notebook link. Run on every page
-    by tests/test_accessibility.py, which opens each page once per screen size."""
+    by tests/test_accessibility.py, in the visit where it audits the page on the desktop."""
     assert tab.locator("article h1").first.is_visible(), f"{page}: no visible title"
     # Math is MathML, laid out by the browser; no TeX is left in the text.
     math = tab.locator("article .arithmatex")

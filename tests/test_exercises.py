@@ -2,9 +2,9 @@
 
 The build runs every page's blocks in page order and shows what each printed: the built pages must
 show one verdict per exercise block, ✗ for the starter the reader edits, ✓ for the solution folded
-under it (read from the build, not run again here). Then
-each checker is given plausible wrong answers, including constants that are right at the fixed
-input, and must answer ✗ to every one: no checker passes everything.
+under it (read from the build, not run again here). Then each checker is given plausible wrong
+answers, including constants that are right at the fixed input, and must answer ✗ to every one:
+no checker passes everything.
 """
 
 import contextlib
