@@ -14,19 +14,20 @@ import contextlib
 import inspect
 import io
 import os
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from runner_cells import MISSING_IN_BROWSER, page_cells
 
 from litgrad import as_written
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = Path(
-    os.environ.get("LITGRAD_NOTES")
-    or ROOT.parent / "shared" / "seed" / "nn-basics-part-2-notes.md"
+    os.environ.get("LITGRAD_NOTES") or ROOT.parent / "shared" / "seed" / "nn-basics-part-2-notes.md"
 )
-pytestmark = pytest.mark.skipif(
+needs_notes = pytest.mark.skipif(
     not NOTES.is_file(), reason=f"the notes are not at {NOTES} (set LITGRAD_NOTES to their path)"
 )
 
@@ -121,6 +122,7 @@ def top_level(source: str) -> list[ast.stmt]:
     return [s for s in statements(source) if not isinstance(s, ast.Import)]
 
 
+@needs_notes
 def test_the_early_class_is_the_notes_add_mul_and_tanh():
     add = statements(listing("def __add__(self,other):"))
     mul = statements(listing("def __mul__(self,other):"))
@@ -137,6 +139,7 @@ def test_the_early_class_is_the_notes_add_mul_and_tanh():
     assert as_written.early_value()(-3.0).__repr__() == "Value(data=-3.0)"
 
 
+@needs_notes
 def test_the_values_the_sort_and_the_loop_over_it():
     same(statements(listing("#Inputs x1, x2")), body("values_listing")[:-1])
     topo = statements(listing("topo = []", stop=lambda line: line.startswith("[")))
@@ -144,12 +147,14 @@ def test_the_values_the_sort_and_the_loop_over_it():
     same(statements(listing("o.grad = 1.0", 1)), body("backward_over"))
 
 
+@needs_notes
 def test_the_final_class_has_exactly_the_notes_methods():
     (notes,) = statements(listing("class value():"))
     same_class(notes, cls("final_value", "value"))
     assert not hasattr(as_written.final_value(), "tanh")
 
 
+@needs_notes
 def test_tanh_from_exp_is_the_notes_two_lines():
     notes = statements(listing("#Inputs x1, x2", 1))
     mine = body("exp_tanh_listing")
@@ -163,6 +168,7 @@ def test_tanh_from_exp_is_the_notes_two_lines():
     assert ast.unparse(mine[k + 2 :]) == "return o"
 
 
+@needs_notes
 def test_the_first_neuron_and_its_example():
     printed = listing("import random")
     # Difference: the listing starts ` import random`, one space further in than the class, which
@@ -176,6 +182,7 @@ def test_the_first_neuron_and_its_example():
     assert ast.unparse(notes[4]) == "Value(data=-0.9084999876662039, grad=0)"  # their output
 
 
+@needs_notes
 def test_the_layer_and_mlp_listings():
     layer = top_level(listing("import random", 1))
     same_class(layer[0], cls("_neuron", "Neuron"))
@@ -188,6 +195,7 @@ def test_the_layer_and_mlp_listings():
     same(mlp[3:5] + [returned(mlp[5])], body("mlp_example"))
 
 
+@needs_notes
 def test_the_mlp_with_prints_prints_what_the_notes_print():
     notes = statements(listing("class MLP:", 1, stop=lambda line: line == "###Print results"))
     same_class(notes[0], cls("mlp_with_prints", "MLP"))
@@ -198,6 +206,7 @@ def test_the_mlp_with_prints_prints_what_the_notes_print():
     assert out.getvalue().splitlines() == output
 
 
+@needs_notes
 def test_the_data_the_loss_and_the_update():
     notes = statements(listing("xs = [", stop=lambda line: line.startswith("- ")))
     same(notes, body("inputs_listing")[:-1])
@@ -208,6 +217,7 @@ def test_the_data_the_loss_and_the_update():
     same(statements(listing("# update parameters")), body("update_listing"))
 
 
+@needs_notes
 def test_the_final_listing():
     notes = statements(listing("class Module:"))
     assert [c.name for c in notes] == ["Module", "Neurons", "Layer", "MLP"]
@@ -216,6 +226,7 @@ def test_the_final_listing():
         same_class(theirs, ours)
 
 
+@needs_notes
 def test_the_loop_as_printed_and_as_run():
     printed = listing("for k in range(20):")
     assert printed + "\n" == as_written.TRAINING_LOOP
@@ -228,8 +239,49 @@ def test_the_loop_as_printed_and_as_run():
     COMPARED.add("loop_error")
 
 
+@needs_notes
 def test_every_reproduction_is_compared():
     """A new reproduction needs a comparison here; `in_order` only calls the others."""
     for test in [v for k, v in globals().items() if k.startswith("test_the_")]:
         test()
     assert set(FUNCTIONS) - COMPARED == {"in_order"}
+
+
+PAGES_USING_IT = [
+    page.name
+    for page in sorted((ROOT / "docs" / "notes").glob("*.md"))
+    if "as_written" in page.read_text(encoding="utf-8")
+]
+
+
+@pytest.mark.parametrize("page", PAGES_USING_IT)
+def test_a_block_whose_reproduction_needs_numpy_is_marked(page, monkeypatch, tmp_path):
+    """In the browser there is no numpy: the runner skips the blocks tools/runner_cells.py marks
+    and runs the rest in order. Done here with numpy and matplotlib unimportable, up to the
+    page's last block that uses a reproduction: none of those it runs may need them."""
+    cells = page_cells((ROOT / "docs" / "notes" / page).read_text(encoding="utf-8"), page)
+    last = max(i for i, cell in enumerate(cells) if "as_written" in cell["code"])
+    for name in MISSING_IN_BROWSER:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "__main__"}
+    ran = 0
+    for cell in cells[: last + 1]:
+        if cell["needs"]:
+            continue
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(cell["code"], f"{page}:{cell['line']}", "exec"), namespace)
+        except ImportError as error:
+            pytest.fail(f"{page}:{cell['line']} needs {error.name}, but runs in the browser")
+        ran += 1
+    assert ran
+
+
+def test_only_what_calls_numpy_needs_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    value = as_written.final_value()
+    assert (value(6.0) / value(3.0)).data == 2.0
+    with pytest.raises(ModuleNotFoundError, match=r"np\.exp .* numpy is not installed") as caught:
+        value(1.0).exp()
+    assert caught.value.name == "numpy"

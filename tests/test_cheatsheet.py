@@ -20,7 +20,7 @@ from tangle import parse_blocks
 from test_browser import base_url, browser  # noqa: F401 (fixtures: the served site, chromium)
 
 import litgrad.engine as engine
-from litgrad import Value
+from litgrad import Value, as_written
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "docs/cheatsheet.md"
@@ -120,6 +120,8 @@ def test_each_slip_shows_what_the_notes_code_does() -> None:
     assert seen["neuron_of_a_list"].startswith("TypeError")
     assert seen["one_neuron_hidden_layer"].startswith("TypeError")
     assert seen["unindented_loop"].startswith("IndentationError")
+    # Page 8 prints the same error: both come from as_written.loop_error(), one computation.
+    assert f"line {as_written.loop_error().lineno})" in seen["unindented_loop"]
     assert "(3, 5)" in seen["matrix_shape"]
     assert "with no error" in seen["wrong_length"]
     notes, litgrad = re.search(r"is (\S+) times .* not (\S+) ", seen["backward_twice"]).groups()
