@@ -240,6 +240,16 @@ def test_the_loop_as_printed_and_as_run():
 
 
 @needs_notes
+def test_each_reproduction_names_its_section_of_the_notes():
+    text = NOTES.read_text(encoding="utf-8")
+    headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
+    for name, function in FUNCTIONS.items():
+        docstring = ast.get_docstring(function) or ""
+        quoted = [h for h in headings if f'"{h}"' in " ".join(docstring.split())]
+        assert quoted, f"{name}'s docstring names no section of the notes"
+
+
+@needs_notes
 def test_every_reproduction_is_compared():
     """A new reproduction needs a comparison here; `in_order` only calls the others."""
     for test in [v for k, v in globals().items() if k.startswith("test_the_")]:

@@ -281,7 +281,8 @@ def exp_tanh_listing(value):
 
 
 def tanh_from_exp(n):
-    """The two lines of that listing that replace `n.tanh()`, for any `n`. Returns `o`."""
+    """The two lines of that listing ("Automatic Back Porpagation") that replace `n.tanh()`, for
+    any `n`. Returns `o`."""
     e = (2 * n).exp()
     o = (e - 1) / (e + 1)
     o.label = "o"
@@ -306,15 +307,15 @@ def first_neuron(value):
 
 
 def first_neuron_example(Neuron):
-    """The lines after the first `Neuron`: the notes show `Value(data=-0.9084999876662039,
-    grad=0)` as what `n(x)` gave; returned here instead."""
+    """The lines after the first `Neuron` ("Neuronal Network"): the notes show
+    `Value(data=-0.9084999876662039, grad=0)` as what `n(x)` gave; returned here instead."""
     x = [1.3, 2.1, 1.7]
     n = Neuron(x)
     return n(x)
 
 
 def _neuron(value):
-    """The `Neuron` of the Layer and MLP listings: `range(nin)`, a float bias."""
+    """The `Neuron` of the Layer and MLP listings of "Neuronal Network": `range(nin)`."""
 
     class Neuron:
         def __init__(self, nin):
@@ -347,7 +348,7 @@ def layer_listing(value):
 
 
 def layer_example(Layer):
-    """The lines after the `Layer` listing; returns what `l(x)` gives."""
+    """The lines after the `Layer` listing ("Neuronal Network"); returns what `l(x)` gives."""
     x = [1.3, 2.1, 1.7]
     l = Layer(3, 6)  # noqa: E741 (the notes' name)
     return l(x)
@@ -371,14 +372,14 @@ def mlp_listing(value):
 
 
 def mlp_example(MLP):
-    """The lines after the `MLP` listing; returns what `l(x)` gives."""
+    """The lines after the `MLP` listing ("Neuronal Network"); returns what `l(x)` gives."""
     x = [1.3, 2.1, 1.7]
     l = MLP(3, [5, 5, 1])  # noqa: E741 (the notes' name)
     return l(x)
 
 
 def mlp_with_prints():
-    """ "If I execute just the init function with prints": that `MLP`."""
+    """ "Neuronal Network", "If I execute just the init function with prints": that `MLP`."""
 
     class MLP:
         def __init__(self, nin, nouts):
@@ -402,21 +403,22 @@ def inputs_listing():
 
 
 def loss_listing(n, xs, ygt):
-    """ "Prediction and loss function". Returns `y_pred, loss`."""
+    """ "Using the neuronal network", its "Prediction and loss function". Returns `y_pred, loss`."""
     y_pred = [n(x) for x in xs]
     loss = sum((ygt - yout) ** 2 for ygt, yout in list(zip(ygt, y_pred)))
     return y_pred, loss
 
 
 def update_listing(n):
-    """ "Update parameters base on the gradients"."""
+    """ "Using the neuronal network", its "Update parameters base on the gradients"."""
     # update parameters
     for p in n.parameters():
         p.data -= 0.01 * p.grad
 
 
 def final_listing(value):
-    """The classes given with `parameters`: `Module`, `Neurons`, `Layer`, `MLP`."""
+    """ "Using the neuronal network": the classes with `parameters`, `Module`, `Neurons`,
+    `Layer` and `MLP`."""
 
     class Module:
         def parameters(self):
@@ -495,7 +497,8 @@ print(k, loss.data)
 
 
 def loop_error():
-    """The error Python gives for `TRAINING_LOOP`, which it refuses before running a line."""
+    """The error Python gives for `TRAINING_LOOP` ("Using the neuronal network"), which it
+    refuses before running a line."""
     try:
         compile(TRAINING_LOOP, "the notes", "exec")
     except SyntaxError as error:
@@ -504,7 +507,8 @@ def loop_error():
 
 
 def training_loop(n, xs, ygt):
-    """The training loop, with the indentation its body needs and nothing else changed."""
+    """The training loop of "Using the neuronal network", with the indentation its body needs
+    and nothing else changed."""
     for k in range(20):
         # forward pass
         y_pred = [n(x) for x in xs]
@@ -523,7 +527,8 @@ def training_loop(n, xs, ygt):
 
 
 def in_order():
-    """The names the notes' listings define, run in the notes' order in one namespace.
+    """The names the notes' listings define, from "Automatic Back Porpagation" to "Using the
+    neuronal network", run in the notes' order in one namespace.
 
     `value` is the final class (defined before any network); `n` is the first `Neuron`, made by
     `n = Neuron(x)` before `n(x)` raises; `Neuron` is the last one defined, the tanh neuron of
