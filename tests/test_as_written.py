@@ -142,6 +142,10 @@ def test_the_early_class_is_the_notes_add_mul_and_tanh():
 @needs_notes
 def test_the_values_the_sort_and_the_loop_over_it():
     same(statements(listing("#Inputs x1, x2")), body("values_listing")[:-1])
+    by_hand = statements(listing("o.grad = 1.0"))
+    # Difference: draw_graph(o), the notes' picture, is left out.
+    assert ast.unparse(by_hand[-1]) == "draw_graph(o)"
+    same(by_hand[:-1], body("backward_by_hand"))
     topo = statements(listing("topo = []", stop=lambda line: line.startswith("[")))
     same(topo[:-1] + [returned(topo[-1])], body("topological_sort"))
     same(statements(listing("o.grad = 1.0", 1)), body("backward_over"))

@@ -107,6 +107,22 @@ def values_listing(value):
     return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
 
 
+def backward_by_hand(x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n, o):
+    """ "Exeuction and Results": every `_backward` of the "Values" neuron, called by hand in the
+    notes' order; `draw_graph(o)` left out."""
+    o.grad = 1.0
+    o._backward()
+    n._backward()
+    x1w1x2w2._backward()
+    b._backward()
+    x2w2._backward()
+    x1w1._backward()
+    x2._backward()
+    w2._backward()
+    w1._backward()
+    x1._backward()
+
+
 def topological_sort(o):
     """ "Topological sort": `build_topo` from the output `o`; returns the list `topo`."""
     topo = []
