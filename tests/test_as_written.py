@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import inspect
 import io
 import os
@@ -280,15 +281,21 @@ def test_a_block_whose_reproduction_needs_numpy_is_marked(page, monkeypatch, tmp
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__main__"}
     ran = 0
-    for cell in cells[: last + 1]:
-        if cell["needs"]:
-            continue
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(cell["code"], f"{page}:{cell['line']}", "exec"), namespace)
-        except ImportError as error:
-            pytest.fail(f"{page}:{cell['line']} needs {error.name}, but runs in the browser")
-        ran += 1
+    try:
+        for cell in cells[: last + 1]:
+            if cell["needs"]:
+                continue
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    exec(compile(cell["code"], f"{page}:{cell['line']}", "exec"), namespace)
+            except ImportError as error:
+                pytest.fail(f"{page}:{cell['line']} needs {error.name}, but runs in the browser")
+            ran += 1
+    finally:
+        # The page's functions hold the namespace, a cycle: freed now, not by a later collection
+        # inside another test that counts the values it frees (tests/test_browser_session.py).
+        namespace.clear()
+        gc.collect()
     assert ran
 
 
