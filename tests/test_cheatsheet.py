@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import inspect
 import io
-import math
 import re
 from pathlib import Path
 
@@ -124,8 +123,9 @@ def test_each_slip_shows_what_the_notes_code_does() -> None:
     assert f"line {as_written.loop_error().lineno})" in seen["unindented_loop"]
     assert "(3, 5)" in seen["matrix_shape"]
     assert "with no error" in seen["wrong_length"]
-    notes, litgrad = re.search(r"is (\S+) times .* not (\S+) ", seen["backward_twice"]).groups()
-    assert float(litgrad) == 2.0 and float(notes) > 2.0 and math.isfinite(float(notes))
+    found = re.search(r"d = (\d+)\\\).* = (\S+)\\\) times .* not (\S+)$", seen["backward_twice"])
+    depth, notes, litgrad = found.groups()
+    assert float(litgrad) == 2.0 and float(notes) == int(depth) + 1 and int(depth) >= 2
     rows = [
         line for line in printed.splitlines() if line.startswith("| ") and "](../notes/" in line
     ]
