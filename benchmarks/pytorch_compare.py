@@ -2,7 +2,7 @@
 
 Two comparisons, both in float64:
 
-- the notes' `MLP(3, [4, 4, 1])` (tanh hidden layers, as on page 8) on their four examples, copied
+- page 8's `MLP(3, [4, 4, 1], activation="tanh")` on the notes' four examples, copied
   weight for weight into a `torch.nn.Sequential`: one training step each, then the loss, every
   gradient and every updated parameter side by side;
 - the moons notebook's training (micrograd's demo network `MLP(2, [16, 16, 1])`, hinge loss and
@@ -52,8 +52,12 @@ YGT = [1.0, -1.0, -1.0, 1.0]
 
 
 # --8<-- [start:copy]
-def to_torch(model, activation=torch.nn.Tanh):
-    """A torch.nn.Sequential computing what the litgrad MLP `model` computes, with its weights."""
+ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}  # litgrad's name: PyTorch's module
+
+
+def to_torch(model):
+    """A torch.nn.Sequential computing what the litgrad MLP `model` computes, with its weights
+    and its activation (ReLU unless the model was made with activation="tanh")."""
     modules = []
     for i, layer in enumerate(model.layers):
         nin, nout = len(layer.neurons[0].w), len(layer.neurons)
@@ -64,7 +68,7 @@ def to_torch(model, activation=torch.nn.Tanh):
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         if i < len(model.layers) - 1:  # hidden layers only: the last one is linear
-            modules.append(activation())
+            modules.append(ACTIVATIONS[layer.neurons[0].activation]())
     return torch.nn.Sequential(*modules)
 
 
@@ -279,7 +283,7 @@ def moons(steps=MOONS_STEPS, timed=True, elementary_run=True):
     model = MLP(2, [16, 16, 1], fused=True)  # the notebook's network
     random.seed(0)
     elementary = MLP(2, [16, 16, 1])  # the same weights, fused=False
-    net = to_torch(model, activation=torch.nn.ReLU)
+    net = to_torch(model)  # ReLU, as the model
     xs, ys = X.tolist(), y.tolist()
     nodes = {
         "litgrad": litgrad_nodes(model, X, y, fused=True),

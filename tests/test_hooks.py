@@ -1,4 +1,5 @@
-"""tools/fence_titles.py and tools/mathml.py: block titles and build-time MathML."""
+"""tools/fence_titles.py and tools/mathml.py: block titles and build-time MathML; and
+tools/recursion_limit.py: the examples' recursion limit."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import recursion_limit
+from conftest import DEFAULT_RECURSION_LIMIT
 from fence_titles import on_page_markdown
 from mathml import on_page_content
 from mkdocs.exceptions import PluginError
@@ -120,3 +123,27 @@ def test_hooks_run_in_a_real_mkdocs_build(tmp_path):
     html = (tmp_path / "site/index.html").read_text()
     assert '<span class="filename">src/m.py</span>' in html
     assert "<mfrac>" in html and "\\(" not in html
+
+
+def test_examples_run_at_cpythons_default_recursion_limit_and_the_build_gets_its_own_back():
+    """Pages 3 and 9 print the limit their examples run at, and the benchmark table states it:
+    one figure, a fresh interpreter's, whatever mkdocstrings raised the build's to."""
+    fresh = subprocess.run(
+        [sys.executable, "-I", "-c", "import sys; print(sys.getrecursionlimit())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(fresh.stdout) == recursion_limit.DEFAULT == DEFAULT_RECURSION_LIMIT
+    table = (TOOLS.parent / "benchmarks" / "results.md").read_text(encoding="utf-8")
+    assert f"at the default recursion limit ({recursion_limit.DEFAULT:,})" in table
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="notes/03-backward.md"))
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(2000)  # as mkdocstrings does
+    try:
+        recursion_limit.on_page_markdown('```python exec="on"\n```', page)
+        assert sys.getrecursionlimit() == recursion_limit.DEFAULT
+        recursion_limit.on_page_content("", page)
+        assert sys.getrecursionlimit() == 2000
+    finally:
+        sys.setrecursionlimit(old)

@@ -167,3 +167,40 @@ def test_the_moons_training_is_the_notebooks() -> None:
     body = inspect.getsource(compare.make_moons).splitlines()[2:]  # after the def and docstring
     assert body and all(line in notebook for line in body), "make_moons differs from the notebook"
     assert compare.MOONS_STEPS == 100
+
+
+def test_each_twin_has_its_models_activation() -> None:
+    """The page's table: `MLP(3, [4, 4, 1])` is ReLU (litgrad's default), and so is its twin;
+    with `activation="tanh"`, Tanh. Each twin computes what its model computes."""
+    layers = [torch.nn.Linear, None, torch.nn.Linear, None, torch.nn.Linear]
+    for kwargs, module in [({}, torch.nn.ReLU), ({"activation": "tanh"}, torch.nn.Tanh)]:
+        random.seed(0)
+        model = MLP(3, [4, 4, 1], **kwargs)
+        net = compare.to_torch(model)
+        assert [type(m) for m in net] == [kind or module for kind in layers], kwargs
+        got = net(torch.tensor(compare.XS, dtype=torch.float64)).squeeze(1).tolist()
+        want = [model(x).data for x in compare.XS]
+        assert max(abs(g - w) for g, w in zip(got, want)) <= compare.TOLERANCE, kwargs
+    page = (ROOT / "docs" / "pytorch.md").read_text(encoding="utf-8")
+    row = next(line for line in page.splitlines() if line.startswith("| `MLP(3, [4, 4, 1])`"))
+    assert "ReLU()" in row and "Tanh()" not in row, row
+
+
+def test_zero_grad_has_litgrads_name_in_pytorch_and_the_loop_is_autograds_engine() -> None:
+    """`net.zero_grad()` exists on any torch.nn.Module and sets the gradients to None; the loop
+    of backward() is autograd's engine, compiled (torch._C), not a grad_fn."""
+    random.seed(0)
+    net = compare.to_torch(MLP(3, [4, 4, 1]))
+    net(torch.tensor(compare.XS, dtype=torch.float64)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    net(torch.tensor(compare.XS, dtype=torch.float64)).sum().backward()
+    optimizer.zero_grad()  # the table's other name: the same effect
+    assert all(p.grad is None for p in net.parameters())
+    engine = torch.autograd.variable.Variable._execution_engine
+    assert type(engine).__module__ == "torch._C"
+    assert "_engine_run_backward" in inspect.getsource(torch.autograd.backward)
+    page = (ROOT / "docs" / "pytorch.md").read_text(encoding="utf-8")
+    assert "`net.zero_grad()`, the same name" in page and "autograd's engine" in page
