@@ -370,10 +370,7 @@ def raises_its_own_error(*args):
     raise RuntimeError("my own mistake")
 
 
-RAISE, RAISE_LINE = (
-    'raise RuntimeError("my own mistake")',
-    raises_its_own_error.__code__.co_firstlineno + 1,
-)
+RAISE_LINE = raises_its_own_error.__code__.co_firstlineno + 1
 
 
 JUNK = {  # what the reader's function does: (the function, words its verdict must contain)
@@ -386,13 +383,13 @@ JUNK = {  # what the reader's function does: (the function, words its verdict mu
     "returns a Value": (lambda *args: Value(1.5), "not a Value"),
     "raises": (
         raises_its_own_error,
-        f"raised RuntimeError: my own mistake (line {RAISE_LINE}: {RAISE})",
+        f"raised RuntimeError: my own mistake (line {RAISE_LINE})",
     ),
     "takes no argument": (lambda: 1.0, "but its parameters are ()"),
     "is not a function": (2.5, "the checker needs your function itself, but got a float"),
 }
 ONE_NODE = "check_sub check_mul_add check_sigmoid check_sqrt check_leaky_relu check_pow".split()
-NOTHING_DONE = "each node must send each operand its gradient times the local derivative"
+NOTHING_DONE = "each operand gets the node's gradient times its local derivative"
 RETURNS = [kind for kind in JUNK if kind.startswith(("forgets", "returns"))]
 JUNK_HINTS = {  # where what the function returns is the right kind of thing, or is not used
     **{
@@ -430,9 +427,7 @@ def test_an_error_inside_litgrad_is_shown_at_the_readers_line():
 
     (line,) = run_checker("check_sub", my_sub)
     assert "my_sub raised TypeError: Value data must be a real number" in line, line
-    assert line.endswith(f'(line {my_sub.__code__.co_firstlineno + 1}: return Value("a - b"))'), (
-        line
-    )
+    assert line.endswith(f"(line {my_sub.__code__.co_firstlineno + 1})"), line
 
 
 def test_a_local_derivative_given_as_a_value_is_named():
@@ -482,9 +477,9 @@ def breadth_first_backward(root):
 
 
 BACKWARD_HINTS = {
-    "seed": "never seeds the output's gradient",
+    "seed": "seed the output's gradient with 1",
     "local derivative": NOTHING_DONE,
-    "order": "the order is off",
+    "order": "out of order",
     "accumulation": "used more than once",
 }
 WRONG_BACKWARDS = {  # a wrong backward pass: the one hint it must get

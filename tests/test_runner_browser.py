@@ -202,6 +202,17 @@ def test_page_1s_first_exercise_starter_fails_and_solution_passes(runner: Runner
 
     assert run(tab, number).startswith("Done")
     assert verdict().startswith("✗ Not yet: "), verdict()
+    # Issue 18: a mistake that raises is a verdict too, naming the error and the reader's line,
+    # wrapped like the built page's verdicts rather than running off to the right.
+    slip = "    return b, a + db"  # a name the page never defines
+    broken = [*imports, "", "def predicted_grads(a, b):", slip, "", checker_call]
+    assert run(tab, number, "\n".join(broken)).startswith("Done")
+    line = broken.index(slip) + 1
+    assert verdict().endswith(f"raised NameError: name 'db' is not defined (line {line})"), (
+        verdict()
+    )
+    code = output_of(tab, number).locator("code").last
+    assert code.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     assert run(tab, number, "\n".join([*imports, "", *solution.lines])).startswith("Done")
     assert verdict().startswith("✓ Right: "), verdict()
     reset(tab, number)

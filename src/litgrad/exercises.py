@@ -81,14 +81,13 @@ _LIBRARY = tuple(
 
 
 def _error_text(error):
-    """'ZeroDivisionError: division by zero (line 3: return 1 / x)', the line being the last one
-    of the reader's code in the traceback, when there is one."""
+    """'ZeroDivisionError: division by zero (line 3)', the line being the last one of the
+    reader's code in the traceback, when there is one."""
     message = str(error).strip().splitlines()
     text = type(error).__name__ + (f": {message[0]}" if message else "")
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if not frame.filename.startswith(_LIBRARY):
-            source = f": {frame.line.strip()}" if frame.line else ""
-            return f"{text} (line {frame.lineno}{source})"
+            return f"{text} (line {frame.lineno})"
     return text
 
 
@@ -351,22 +350,15 @@ def _backward_problem(backward):
             if not wrong:
                 continue
             if all(v.grad == 0 for v in mine) and _right_once_seeded(backward, text):
-                return (
-                    f"on {text}, no gradient reached the leaves: the pass never seeds the "
-                    f"output's gradient with 1 (set beforehand, all come out right)"
-                )
+                return f"on {text}, no leaf got a gradient: seed the output's gradient with 1 first"
             v = wrong[0]
             where = f"on {text}, {v.label}.grad is wrong"
             if _visited_early(root, visits):
-                return (
-                    f"{where}: a node passed its gradient on before every node that uses it "
-                    f"had added its share: the order is off"
-                )
+                order = "out of order, a node passed its gradient on before it was complete"
+                return f"{where}: {order}"
             if v.grad and sum(o is v for u in topo_sort(root) for o in u._prev) > 1:
                 return f"{where}: a value used more than once must receive every contribution"
-            return (
-                f"{where}: each node must send each operand its gradient times the local derivative"
-            )
+            return f"{where}: each operand gets the node's gradient times its local derivative"
     return None
 
 
