@@ -253,6 +253,15 @@ def test_every_notes_page_runs_whole_after_instant_navigation_in_dark_mode(
         assert not errors
         if number == 7:
             assert "3 x 5 | c11 = " in output_of(tab, example).inner_text()
+        if number <= 8:  # the folded solutions ran too, each printing its ✓ (issue 18)
+            shown = tab.locator(".litgrad-output").evaluate_all(
+                "els => els.map(e => e.textContent)"
+            )
+            page = "docs/" + NOTES[number].rstrip("/") + ".md"
+            solutions = [kind for kind, _ in exercise_blocks(page) if kind == "solution"]
+            assert sum(text.strip().startswith("✓ Right: ") for text in shown) == len(solutions), (
+                number
+            )
         if number in (2, 3):
             shot(tab, f"runner-dark-page-{number}-after-run")
     # Python started once in this tab (here, or in the exercise test just before), and the walk
