@@ -13,6 +13,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tangle import parse_blocks
 
@@ -34,6 +35,8 @@ def exercise_blocks(page):
         if block.line <= start or block.info.split(" ", 1)[0] != "python":
             continue
         kind = "solution" if lines[block.line - 2].strip() == SOLUTION else "starter"
+        if kind == "starter" and block.indent and not block.lines[-1].startswith("print(check_"):
+            continue  # an aside in a box, such as page 6's zip message under its solution
         assert kind == "solution" or not block.indent, f"{block.where()}: starter in a box"
         found.append((kind, block))
     return found
@@ -358,6 +361,147 @@ def test_checkers_leave_the_readers_random_state_alone():
     run_checker("check_count_parameters", lambda nin, nouts: 0)
     run_checker("check_weight_shapes", weight_shapes_transposed)
     assert random.random() == expected
+
+
+# --- Junk: whatever the reader writes, a verdict about that mistake, never a traceback ----------
+
+
+def raises_its_own_error(*args):
+    raise RuntimeError("my own mistake")
+
+
+RAISE_LINE = raises_its_own_error.__code__.co_firstlineno + 1
+
+
+JUNK = {  # what the reader's function does: (the function, words its verdict must contain)
+    "forgets return": (lambda *args: None, "not None (is a return missing?)"),
+    "returns an int": (lambda *args: 0, "not an int"),
+    "returns a float": (lambda *args: 1.5, "not a float"),
+    "returns a string": (lambda *args: "b, a + 1", "not a string"),
+    "returns a numpy array": (lambda *args: np.zeros(7), "not a numpy array of shape (7,)"),
+    "returns a list of the wrong length": (lambda *args: [1.0] * 7, "not a list of 7"),
+    "returns a Value": (lambda *args: Value(1.5), "not a Value"),
+    "raises": (
+        raises_its_own_error,
+        f"raised RuntimeError: my own mistake (line {RAISE_LINE})",
+    ),
+    "takes no argument": (lambda: 1.0, "but its parameters are ()"),
+    "is not a function": (2.5, "the checker needs your function itself, but got a float"),
+}
+ONE_NODE = "check_sub check_mul_add check_sigmoid check_sqrt check_leaky_relu check_pow".split()
+NOTHING_DONE = "each operand gets the node's gradient times its local derivative"
+RETURNS = [kind for kind in JUNK if kind.startswith(("forgets", "returns"))]
+JUNK_HINTS = {  # where what the function returns is the right kind of thing, or is not used
+    **{
+        (name, kind): NOTHING_DONE
+        for name in ("check_backward", "check_second_call")
+        for kind in RETURNS
+    },
+    ("check_count_parameters", "returns an int"): "is too low",
+    ("check_count_parameters", "returns a float"): "is too low",
+    ("check_train_step", "returns an int"): "should return the loss before the update",
+    ("check_train_step", "returns a float"): "should return the loss before the update",
+    **{(name, "returns a Value"): "one node whose operands are" for name in ONE_NODE},
+    ("check_reflected", "returns a Value"): "computes the wrong result",
+    ("check_weighted", "returns a Value"): "the sum is wrong",
+}
+CHECKERS = sorted(name for name in dir(ex) if name.startswith("check_"))
+JUNK_CASES = [(name, kind) for name in CHECKERS for kind in JUNK]
+
+
+@pytest.mark.parametrize(("name", "kind"), JUNK_CASES, ids=[f"{n}: {k}" for n, k in JUNK_CASES])
+def test_every_checker_answers_junk_with_a_hint_about_it(name, kind):
+    """Issue 18: anything a reader might write gets one ✗ line about that mistake, from the
+    checker's own helpers (never its last resort, 'could not read'), and nothing raises."""
+    answer, words = JUNK[kind]
+    checker = getattr(ex, name)
+    answers = [answer] * checker.__code__.co_argcount  # check_reflected takes two functions
+    (line,) = run_checker(name, tuple(answers))
+    assert line.startswith("✗ Not yet: ") and "could not read" not in line, line
+    assert JUNK_HINTS.get((name, kind), words) in line, line
+
+
+def test_an_error_inside_litgrad_is_shown_at_the_readers_line():
+    def my_sub(a, b):
+        return Value("a - b")
+
+    (line,) = run_checker("check_sub", my_sub)
+    assert "my_sub raised TypeError: Value data must be a real number" in line, line
+    assert line.endswith(f"(line {my_sub.__code__.co_firstlineno + 1})"), line
+
+
+def test_a_local_derivative_given_as_a_value_is_named():
+    def my_sub(a, b):
+        return Value(a.data - b.data, "", (a, b), (Value(1.0), -1.0), "-")
+
+    (line,) = run_checker("check_sub", my_sub)
+    assert "the local derivative for a should be a plain number, not a Value" in line, line
+
+
+def backward_without_seed(root):
+    for v in reversed(topo_sort(root)):
+        for operand, local in zip(v._prev, v._local):
+            operand.grad += local * v.grad
+
+
+def backward_without_local(root):
+    root.grad = 1.0
+    for v in reversed(topo_sort(root)):
+        for operand in v._prev:
+            operand.grad += v.grad  # the local derivative forgotten
+
+
+def backward_without_chain(root):
+    root.grad = 1.0
+    for v in reversed(topo_sort(root)):
+        for operand, local in zip(v._prev, v._local):
+            operand.grad += local  # the node's own gradient forgotten
+
+
+def backward_of_the_output_only(root):
+    root.grad = 1.0
+    for operand, local in zip(root._prev, root._local):
+        operand.grad += local * root.grad
+
+
+def breadth_first_backward(root):
+    root.grad = 1.0
+    queue, seen = [root], {root}
+    while queue:
+        v = queue.pop(0)
+        for operand, local in zip(v._prev, v._local):
+            operand.grad += local * v.grad
+            if operand not in seen:
+                seen.add(operand)
+                queue.append(operand)
+
+
+BACKWARD_HINTS = {
+    "seed": "seed the output's gradient with 1",
+    "local derivative": NOTHING_DONE,
+    "order": "out of order",
+    "accumulation": "used more than once",
+}
+WRONG_BACKWARDS = {  # a wrong backward pass: the one hint it must get
+    "no seed": (backward_without_seed, "seed"),
+    "no local derivative": (backward_without_local, "local derivative"),
+    "no chain": (backward_without_chain, "local derivative"),
+    "only the output's node": (backward_of_the_output_only, "local derivative"),
+    "topological, not reversed": (forward_order_backward, "order"),
+    "breadth first: a node used thrice": (breadth_first_backward, "order"),
+    "= for +=": (assign_backward, "accumulation"),
+}
+
+
+@pytest.mark.parametrize("why", WRONG_BACKWARDS)
+def test_page_3s_hints_tell_the_mistakes_apart(why):
+    """The seed, the local derivatives and the order are told apart by running the reader's
+    function on graphs where only that mistake shows, and each gets its own hint alone."""
+    backward, mistake = WRONG_BACKWARDS[why]
+    for name in ("check_backward", "check_second_call"):
+        (line,) = run_checker(name, backward)
+        found = {kind for kind, words in BACKWARD_HINTS.items() if words in line}
+        assert found == {mistake}, line
 
 
 def test_the_module_is_tangled_from_the_exercise_sections():

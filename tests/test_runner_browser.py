@@ -202,6 +202,17 @@ def test_page_1s_first_exercise_starter_fails_and_solution_passes(runner: Runner
 
     assert run(tab, number).startswith("Done")
     assert verdict().startswith("✗ Not yet: "), verdict()
+    # Issue 18: a mistake that raises is a verdict too, naming the error and the reader's line,
+    # wrapped like the built page's verdicts rather than running off to the right.
+    slip = "    return b, a + db"  # a name the page never defines
+    broken = [*imports, "", "def predicted_grads(a, b):", slip, "", checker_call]
+    assert run(tab, number, "\n".join(broken)).startswith("Done")
+    line = broken.index(slip) + 1
+    assert verdict().endswith(f"raised NameError: name 'db' is not defined (line {line})"), (
+        verdict()
+    )
+    code = output_of(tab, number).locator("code").last
+    assert code.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     assert run(tab, number, "\n".join([*imports, "", *solution.lines])).startswith("Done")
     assert verdict().startswith("✓ Right: "), verdict()
     reset(tab, number)
@@ -242,6 +253,15 @@ def test_every_notes_page_runs_whole_after_instant_navigation_in_dark_mode(
         assert not errors
         if number == 7:
             assert "3 x 5 | c11 = " in output_of(tab, example).inner_text()
+        if number <= 8:  # the folded solutions ran too, each printing its ✓ (issue 18)
+            shown = tab.locator(".litgrad-output").evaluate_all(
+                "els => els.map(e => e.textContent)"
+            )
+            page = "docs/" + NOTES[number].rstrip("/") + ".md"
+            solutions = [kind for kind, _ in exercise_blocks(page) if kind == "solution"]
+            assert sum(text.strip().startswith("✓ Right: ") for text in shown) == len(solutions), (
+                number
+            )
         if number in (2, 3):
             shot(tab, f"runner-dark-page-{number}-after-run")
     # Python started once in this tab (here, or in the exercise test just before), and the walk

@@ -162,8 +162,12 @@
     });
   }
 
+  // The code as the reader left it: unedited, the page's own; edited, as shown (innerText keeps the
+  // editor's line breaks), but in a closed box (a folded solution) innerText is "": its text then.
   function currentCode(cell) {
-    return cell.editor ? cell.editor.innerText.replace(/\n$/, "") : cell.code;
+    if (!cell.editor || cell.editor.innerHTML === cell.editorHtml) return cell.code;
+    const shown = cell.editor.checkVisibility();
+    return (shown ? cell.editor.innerText : cell.editor.textContent).replace(/\n$/, "");
   }
 
   function showResult(cell, result, runId) {

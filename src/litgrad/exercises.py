@@ -12,11 +12,16 @@
 The line starts with ✓ when the reader's code is right, or with ✗ and a hint that says what is
 off (which gradient, which shape), never what the answer is. Inputs are a fixed one, then
 random ones. A checker returns its verdict rather than printing it: the exercise prints it with
-its own `print`, the one that markdown-exec, a notebook or the browser shows.
+its own `print`, the one that markdown-exec, a notebook or the browser shows. Whatever the
+reader's code does (returns nothing, the wrong type, raises), the verdict is one such line.
 """
 
+import inspect
 import math
+import os
 import random
+import sysconfig
+import traceback
 from numbers import Real
 
 from .check import gradcheck
@@ -49,12 +54,119 @@ def _close(x, y):
     return isinstance(x, Real) and math.isclose(x, y, rel_tol=1e-7, abs_tol=1e-9)
 
 
-def _call(f, *args):
-    """`(result, None)`, or `(None, problem)` when `f` raises."""
+class _NotYet(BaseException):
+    """A hint about the reader's answer, raised where the mistake is found. Not an Exception, so
+    that a checker's `except Exception` around the reader's code lets it through."""
+
+
+def _first_problem(find, *args):
+    """`find(*args)`: the problem it returns or raises as _NotYet, or None.
+
+    Whatever the reader's code does, the checker answers with a line: an exception the helpers
+    did not foresee is reported too, with the reader's line if it came from there.
+    """
     try:
-        return f(*args), None
-    except Exception as error:  # any mistake in the reader's code is a verdict, not a crash
-        return None, f"it raised {type(error).__name__}: {error}"
+        return find(*args)
+    except _NotYet as hint:
+        return str(hint)
+    except Exception as error:
+        return f"the checker could not read this answer: {_error_text(error)}"
+
+
+# where Python and installed packages live: a frame from elsewhere is the reader's code
+_LIBRARY = tuple(
+    os.path.join(path, "")  # with a separator: litgrad/ and not litgrad-notes/
+    for path in (os.path.dirname(__file__), *map(sysconfig.get_path, ("stdlib", "purelib")))
+)
+
+
+def _error_text(error):
+    """'ZeroDivisionError: division by zero (line 3)', the line being the last one of the
+    reader's code in the traceback, when there is one."""
+    message = str(error).strip().splitlines()
+    text = type(error).__name__ + (f": {message[0]}" if message else "")
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if not frame.filename.startswith(_LIBRARY):
+            return f"{text} (line {frame.lineno})"
+    return text
+
+
+def _name(f):
+    name = getattr(f, "__name__", "<lambda>")
+    return "your function" if name == "<lambda>" else name
+
+
+def _run(f, *args, where="", who=None, expect=()):
+    """`f(*args)` for the reader's function `f`. A _NotYet says so when `f` is not a function,
+    takes other arguments, or raises; an exception of a type in `expect` is left to the caller."""
+    who = who or _name(f)
+    where = f"{where}, " if where else ""
+    if not callable(f):
+        raise _NotYet(f"the checker needs your function itself, but got {_what(f)}")
+    try:
+        inspect.signature(f).bind(*args)
+    except TypeError:
+        s = "s" if len(args) != 1 else ""
+        raise _NotYet(
+            f"{who} should take {len(args)} argument{s}, but its parameters are "
+            f"{inspect.signature(f)}"
+        ) from None
+    except ValueError:  # a built-in without a signature: calling it will tell
+        pass
+    try:
+        return f(*args)
+    except expect:
+        raise
+    except Exception as error:  # the reader's mistake is a verdict, not a crash
+        raise _NotYet(f"{where}{who} raised {_error_text(error)}") from None
+
+
+def _what(x):
+    """What `x` is, in a hint: 'None (is a return missing?)', 'a Value', 'a list of 3'..."""
+    if x is None:
+        return "None (is a return missing?)"
+    if isinstance(x, (list, tuple)):
+        return f"a {type(x).__name__} of {len(x)}"
+    if type(x).__module__ == "numpy" and hasattr(x, "shape"):
+        return f"a numpy array of shape {x.shape}" if x.shape else f"a numpy {type(x).__name__}"
+    name = {str: "string", bool: "bool (True or False)"}.get(type(x), type(x).__name__)
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _value(x, who):
+    """`x`, the result of `who`, when it is a Value; else the hint."""
+    if not isinstance(x, Value):
+        raise _NotYet(f"{who} should return a Value, a node of the graph, not {_what(x)}")
+    return x
+
+
+def _number(x, what):
+    """`x` when it is a plain number; else the hint about `what`."""
+    if isinstance(x, Value):
+        raise _NotYet(f"{what} should be a plain number, not a Value: its .data is one")
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise _NotYet(f"{what} should be a plain number, not {_what(x)}")
+    return x
+
+
+def _sized(x):
+    """Whether `x` is a list, a tuple or a numpy array: not a string, a Value or a number."""
+    if isinstance(x, (str, bytes, dict, Value)) or getattr(x, "shape", None) == ():
+        return False
+    return hasattr(x, "__len__") and hasattr(x, "__iter__")
+
+
+def _items(x, n, should):
+    """The n items of `x`, a list, tuple or numpy array; else the hint `should`, and what x is."""
+    if not _sized(x) or len(x) != n:
+        raise _NotYet(f"{should}, not {_what(x)}")
+    return list(x)
+
+
+def _numbers(x, names, should):
+    """The numbers of `x`, one per name; else the hint, `should` ("f should return") and more."""
+    should = f"{should} {len(names)} numbers, ({', '.join(names)})"
+    return [_number(item, name) for item, name in zip(_items(x, len(names), should), names)]
 
 
 def _node_problem(f, names, reference, points):
@@ -67,20 +179,16 @@ def _node_problem(f, names, reference, points):
     for point in points:
         where = _at(names, point)
         args = [Value(x) for x in point]
-        out, problem = _call(f, *args)
-        if problem:
-            return f"at {where}, {problem}"
-        if not isinstance(out, Value):
-            return f"it should return a Value, but returned {type(out).__name__}"
-        if len(out._prev) != len(args) or any(o is not a for o, a in zip(out._prev, args)):
-            return f"the result should be one node whose operands are ({', '.join(names)})"
-        if len(out._local) != len(args):
-            return f"give one local derivative per operand: {len(args)}, not {len(out._local)}"
+        out = _value(_run(f, *args, where=f"at {where}"), _name(f))
+        operands = f"the result should be one node whose operands are ({', '.join(names)})"
+        if any(o is not a for o, a in zip(_items(out._prev, len(args), operands), args)):
+            raise _NotYet(operands)
+        local = f"give one local derivative per operand, {len(args)} of them"
+        for name, d in zip(names, _items(out._local, len(args), local)):
+            _number(d, f"the local derivative for {name}")
         if not _close(out.data, reference(*map(Value, point)).data):
             return f"the result (the forward value) is wrong at {where}"
-        check, problem = _call(gradcheck, f, point)
-        if problem:
-            return f"near {where}, {problem}"
+        check = _run(gradcheck, f, point, where=f"near {where}", who=_name(f))
         if not check.ok:
             pairs = zip(check.analytic, check.numeric)
             errors = [abs(a - n) / max(1.0, abs(a), abs(n)) for a, n in pairs]
@@ -96,16 +204,11 @@ def _grads_problem(f, names, expression, points, outputs):
     """What is wrong with `f`, which returns the gradients of `expression` by hand, or None."""
     for point in points:
         where = _at(names, point)
-        got, problem = _call(f, *point)
-        if problem:
-            return f"at {where}, {problem}"
+        got = _run(f, *point, where=f"at {where}")
+        got = _numbers(got, outputs, f"{_name(f)} should return")
         leaves = [Value(x) for x in point]
         expression(*leaves).backward()
-        if not isinstance(got, (tuple, list)) or len(got) != len(leaves):
-            return f"return {len(leaves)} numbers, ({', '.join(outputs)})"
         for output, mine, leaf in zip(outputs, got, leaves):
-            if not isinstance(mine, Real):
-                return f"{output} should be a plain number, got {type(mine).__name__}"
             if not _close(mine, leaf.grad):
                 return f"{output} is wrong at {where}"
     return None
@@ -115,21 +218,25 @@ def check_predicted_grads(predicted_grads):
     """Exercise 1.1: predicted_grads(a, b) -> (df/da, df/db) for f = a * b + b."""
     names, outputs = ("a", "b"), ("df/da", "df/db")
     points = _points([(2.0, -3.0)], _uniform((-5, 5), (-5, 5)))
-    problem = _grads_problem(predicted_grads, names, lambda a, b: a * b + b, points, outputs)
+    problem = _first_problem(
+        _grads_problem, predicted_grads, names, lambda a, b: a * b + b, points, outputs
+    )
     return _report(problem, "both gradients match backward() at every input tried.")
 
 
 def check_sub(my_sub):
     """Exercise 1.2: my_sub(a, b) builds a - b as one node."""
     points = _points([(2.0, -3.0)], _uniform((-5, 5), (-5, 5)))
-    problem = _node_problem(my_sub, ("a", "b"), lambda a, b: a - b, points)
+    problem = _first_problem(_node_problem, my_sub, ("a", "b"), lambda a, b: a - b, points)
     return _report(problem, "a - b as one node, and gradcheck agrees at every input tried.")
 
 
 def check_mul_add(mul_add):
     """Exercise 1.3: mul_add(a, b, c) builds a * b + c as one node."""
     points = _points([(2.0, -3.0, 10.0)], _uniform((-5, 5), (-5, 5), (-5, 5)))
-    problem = _node_problem(mul_add, ("a", "b", "c"), lambda a, b, c: a * b + c, points)
+    problem = _first_problem(
+        _node_problem, mul_add, ("a", "b", "c"), lambda a, b, c: a * b + c, points
+    )
     return _report(problem, "a * b + c as one node, and gradcheck agrees at every input tried.")
 
 
@@ -140,7 +247,7 @@ def check_sigmoid(my_sigmoid):
         return 1 / (1 + (-v).exp())
 
     points = _points([(0.5,)], _uniform((-6, 6)))
-    problem = _node_problem(my_sigmoid, ("v",), reference, points)
+    problem = _first_problem(_node_problem, my_sigmoid, ("v",), reference, points)
     return _report(problem, "sigmoid as one node, and gradcheck agrees at every input tried.")
 
 
@@ -149,14 +256,21 @@ def check_neuron_grads(neuron_grads):
     names, outputs = ("x", "w", "b"), ("do/dx", "do/dw", "do/db")
     points = _points([(2.0, -3.0, 6.7)], _uniform((-2, 2), (-2, 2), (-1, 1)))
     expression = lambda x, w, b: (x * w + b).tanh()  # noqa: E731
-    problem = _grads_problem(neuron_grads, names, expression, points, outputs)
+    problem = _first_problem(_grads_problem, neuron_grads, names, expression, points, outputs)
     return _report(problem, "all three gradients match backward() at every input tried.")
 
 
-_GRAPHS = {  # name: (expression, number of leaves); a is used more than once in the last two
-    "(a * b + c).tanh() * d": (lambda a, b, c, d: (a * b + c).tanh() * d, 4),
-    "a * a": (lambda a: a * a, 1),
-    "(a * b + a).tanh() + a": (lambda a, b: (a * b + a).tanh() + a, 2),
+def _reused_node(a, b):
+    e = a * b
+    return e * e.tanh() + e  # e feeds three nodes, at different depths
+
+
+_GRAPHS = {  # name: (expression, number of leaves); each graph can go wrong in one more way
+    "a * b": (lambda a, b: a * b, 2),  # one node: the seed, the local derivatives
+    "(a * b + c).tanh() * d": (lambda a, b, c, d: (a * b + c).tanh() * d, 4),  # a chain: the order
+    "a * a": (lambda a: a * a, 1),  # a leaf used twice: the contributions add up
+    "a * b + a": (lambda a, b: a * b + a, 2),
+    "e * e.tanh() + e, e = a * b": (_reused_node, 2),  # a node used thrice: the order again
 }
 
 
@@ -167,42 +281,99 @@ def _leaves(n, fixed=False):
     return [Value(x, label) for x, label in zip(numbers[:n], "abcd")]
 
 
+class _Locals(tuple):
+    """A node's local derivatives that note, in `log`, each time a backward pass reads them."""
+
+    def __iter__(self):
+        self.log.append(self.node)
+        return super().__iter__()
+
+    def __getitem__(self, i):
+        self.log.append(self.node)
+        return super().__getitem__(i)
+
+
+def _watch(root):
+    """Make the nodes of root's graph log the reading of their local derivatives: the visits."""
+    visits = []
+    for v in topo_sort(root):
+        if v._prev:
+            v._local = _Locals(v._local)
+            v._local.node, v._local.log = v, visits
+    return visits
+
+
+def _visited_early(root, visits):
+    """Whether some node was first visited before a node that uses it."""
+    first = {}
+    for i, v in enumerate(visits):
+        first.setdefault(v, i)
+    users = [(o, u) for u in topo_sort(root) for o in u._prev if o in first and u in first]
+    return any(first[o] < first[u] for o, u in users)
+
+
+def _wrong_leaves(text, expression, leaves):
+    """The leaves whose gradient is not the one root.backward() leaves."""
+    theirs = [Value(v.data) for v in leaves]
+    expression(*theirs).backward()
+    for v in leaves:
+        if isinstance(v.grad, Value):
+            raise _NotYet(f"on {text}, {v.label}.grad is a Value: a gradient is a plain number")
+        _number(v.grad, f"on {text}, {v.label}.grad")
+    return [v for v, ref in zip(leaves, theirs) if not _close(v.grad, ref.grad)]
+
+
+def _right_once_seeded(backward, text):
+    """Whether `backward` gets the gradients of graph `text` right when the output's gradient
+    is already 1: then the seed is all it misses."""
+    expression, n = _GRAPHS[text]
+    mine = _leaves(n)
+    root = expression(*mine)
+    root.grad = 1.0
+    _run(backward, root, where=f"on {text}")
+    return not _wrong_leaves(text, expression, mine)
+
+
 def _backward_problem(backward):
-    """Compare `backward(root)` with root.backward() on each graph; the problem, or None."""
+    """Compare `backward(root)` with root.backward() on each graph; the problem, or None.
+
+    The first graph that goes wrong says which step is off; a second run, or the order in
+    which the nodes were visited, says how.
+    """
     for text, (expression, n) in _GRAPHS.items():
-        for trial in range(4):
+        for trial in range(3):
             mine = _leaves(n, fixed=trial == 0)
-            theirs = [Value(v.data) for v in mine]
             root = expression(*mine)
-            _, problem = _call(backward, root)
-            if problem:
-                return f"on {text}, {problem}"
-            expression(*theirs).backward()
-            uses = [o for v in topo_sort(root) for o in v._prev]
-            for v, ref in zip(mine, theirs):
-                if _close(v.grad, ref.grad):
-                    continue
-                if v.grad and sum(o is v for o in uses) > 1:
-                    why = "a value used more than once must receive every contribution"
-                else:
-                    why = "some node passed its gradient on before it was complete"
-                return f"on {text}, {v.label}.grad is wrong: {why}"
+            visits = _watch(root)
+            _run(backward, root, where=f"on {text}")
+            wrong = _wrong_leaves(text, expression, mine)
+            if not wrong:
+                continue
+            if all(v.grad == 0 for v in mine) and _right_once_seeded(backward, text):
+                return f"on {text}, no leaf got a gradient: seed the output's gradient with 1 first"
+            v = wrong[0]
+            where = f"on {text}, {v.label}.grad is wrong"
+            if _visited_early(root, visits):
+                order = "out of order, a node passed its gradient on before it was complete"
+                return f"{where}: {order}"
+            if v.grad and sum(o is v for u in topo_sort(root) for o in u._prev) > 1:
+                return f"{where}: a value used more than once must receive every contribution"
+            return f"{where}: each operand gets the node's gradient times its local derivative"
     return None
 
 
 def _second_call_problem(backward):
     """Call `backward` twice on one graph: each leaf must hold twice one call's gradient."""
-    expression, n = _GRAPHS["(a * b + a).tanh() + a"]
+    text = "e * e.tanh() + e, e = a * b"
+    expression, n = _GRAPHS[text]
     mine = _leaves(n, fixed=True)
-    theirs = [Value(v.data) for v in mine]
     root = expression(*mine)
-    for _ in range(2):
-        _, problem = _call(backward, root)
-        if problem:
-            return f"on a second call, {problem}"
+    for call in ("first", "second"):
+        _run(backward, root, where=f"on {text}, in the {call} call")
+    theirs = [Value(v.data) for v in mine]
     expression(*theirs).backward()
     for v, ref in zip(mine, theirs):
-        if not _close(v.grad, 2 * ref.grad):
+        if not _close(_number(v.grad, f"after two calls, {v.label}.grad"), 2 * ref.grad):
             if _close(v.grad, ref.grad):
                 why = "the second call threw away what the first had left in it"
             else:
@@ -213,20 +384,21 @@ def _second_call_problem(backward):
 
 def check_backward(backward):
     """Exercises 3.1 and 3.2: backward(root) leaves the gradients root.backward() does."""
-    problem = _backward_problem(backward)
+    problem = _first_problem(_backward_problem, backward)
     return _report(problem, "the same gradients as backward() on every graph tried.")
 
 
 def check_second_call(backward):
     """Exercise 3.3: two calls of backward(root) leave two copies of each leaf's gradient."""
-    problem = _backward_problem(backward) or _second_call_problem(backward)
+    problem = _first_problem(_backward_problem, backward)
+    problem = problem or _first_problem(_second_call_problem, backward)
     return _report(problem, "each call adds exactly one gradient to each leaf.")
 
 
 def check_sqrt(my_sqrt):
     """Exercise 4.1: my_sqrt(v) as one node."""
     points = _points([(4.0,)], _uniform((0.1, 10)))
-    problem = _node_problem(my_sqrt, ("v",), lambda v: v**0.5, points)
+    problem = _first_problem(_node_problem, my_sqrt, ("v",), lambda v: v**0.5, points)
     return _report(problem, "a square root as one node, and gradcheck agrees at every input tried.")
 
 
@@ -239,14 +411,14 @@ def check_leaky_relu(my_leaky_relu):
     # both sides of zero, never so close to it that a finite difference straddles the kink
     fixed = [(2.0,), (-3.0,)]
     points = _points(fixed, lambda rng: (round(rng.choice([-1, 1]) * rng.uniform(0.1, 5), 3),))
-    problem = _node_problem(my_leaky_relu, ("v",), reference, points)
+    problem = _first_problem(_node_problem, my_leaky_relu, ("v",), reference, points)
     return _report(problem, "a leaky ReLU as one node, and gradcheck agrees on both sides of zero.")
 
 
 def check_pow(my_pow):
     """Exercise 4.3: my_pow(a, b) as one node, b a Value."""
     points = _points([(3.0, 2.0)], _uniform((0.5, 3), (-2, 3)))
-    problem = _node_problem(my_pow, ("a", "b"), lambda a, b: a**b, points)
+    problem = _first_problem(_node_problem, my_pow, ("a", "b"), lambda a, b: a**b, points)
     return _report(problem, "a ** b as one node, and gradcheck agrees for both operands.")
 
 
@@ -259,11 +431,8 @@ _REFLECTED = {  # what each function computes, and the engine's expression for i
 
 def _reflected_grads_problem(reflected_grads):
     for (a,) in _points([(4.0,)], _uniform((0.5, 5))):
-        got, problem = _call(reflected_grads, a)
-        if problem:
-            return f"at a={a:g}, {problem}"
-        if not isinstance(got, (tuple, list)) or len(got) != len(_REFLECTED):
-            return f"return {len(_REFLECTED)} numbers, ({', '.join(_REFLECTED)})"
+        got = _run(reflected_grads, a, where=f"at a={a:g}")
+        got = _numbers(got, list(_REFLECTED), f"{_name(reflected_grads)} should return")
         for (output, expression), mine in zip(_REFLECTED.items(), got):
             leaf = Value(a)
             expression(leaf).backward()
@@ -274,7 +443,7 @@ def _reflected_grads_problem(reflected_grads):
 
 def check_reflected_grads(reflected_grads):
     """Exercise 5.1: the gradients of 2 - a, 2 / a and 2 ** a with respect to a."""
-    problem = _reflected_grads_problem(reflected_grads)
+    problem = _first_problem(_reflected_grads_problem, reflected_grads)
     return _report(problem, "all three gradients match backward() at every input tried.")
 
 
@@ -283,14 +452,10 @@ def _reflected_problem(name, f, reference):
     for a, k in _points([(4.0, 2.0)], _uniform((0.5, 5), (-5, 5))):
         call = f"{name}(Value({a:g}), {k:g})"
         mine = Value(a)
-        out, problem = _call(f, mine, k)
-        if problem:
-            return f"{call}: {problem}"
-        if not isinstance(out, Value):
-            return f"{call} should return a Value, got {type(out).__name__}"
+        out = _value(_run(f, mine, k, where=f"at self=Value({a:g}), other={k:g}"), call)
         if not _close(out.data, reference(k, a)):
             return f"{call} computes the wrong result: which side of the operator is self on?"
-        out.backward()
+        _run(out.backward, where=call, who="backward() on its result")
         theirs = Value(a)
         reference(k, theirs).backward()
         if not _close(mine.grad, theirs.grad):
@@ -300,8 +465,10 @@ def _reflected_problem(name, f, reference):
 
 def check_reflected(my_rsub, my_rtruediv):
     """Exercise 5.2: my_rsub(self, other) is other - self; my_rtruediv is other / self."""
-    problem = _reflected_problem("my_rsub", my_rsub, lambda x, y: x - y)
-    problem = problem or _reflected_problem("my_rtruediv", my_rtruediv, lambda x, y: x / y)
+    problem = _first_problem(_reflected_problem, "my_rsub", my_rsub, lambda x, y: x - y)
+    problem = problem or _first_problem(
+        _reflected_problem, "my_rtruediv", my_rtruediv, lambda x, y: x / y
+    )
     return _report(problem, "both compute (other op self), with the right gradients.")
 
 
@@ -321,9 +488,7 @@ def _network(nin, nouts):
 def _count_problem(count_parameters):
     for nin, nouts in [(3, [5, 5, 1]), *(_random_sizes(_rng) for _ in range(8))]:
         call = f"count_parameters({nin}, {nouts})"
-        got, problem = _call(count_parameters, nin, list(nouts))
-        if problem:
-            return f"{call}: {problem}"
+        got = _number(_run(count_parameters, nin, list(nouts), where=call), call)
         want = len(_network(nin, nouts).parameters())
         if got == want:
             continue
@@ -339,7 +504,7 @@ def _count_problem(count_parameters):
 
 def check_count_parameters(count_parameters):
     """Exercise 6.1: count_parameters(nin, nouts) == len(MLP(nin, nouts).parameters())."""
-    problem = _count_problem(count_parameters)
+    problem = _first_problem(_count_problem, count_parameters)
     return _report(problem, "the right count for MLP(3, [5, 5, 1]) and every random network tried.")
 
 
@@ -349,23 +514,22 @@ def _weighted_problem(checked_sum):
         w = [Value(round(_rng.uniform(-1, 1), 3)) for _ in range(n)]
         x = [round(_rng.uniform(-3, 3), 3) for _ in range(n)]
         b = Value(round(_rng.uniform(-1, 1), 3))
-        out, problem = _call(checked_sum, w, x, b)
-        if problem:
-            return f"with {n} weights and {n} inputs, {problem}"
+        where = f"with {n} weights and {n} inputs"
+        out = _value(_run(checked_sum, w, x, b, where=where), _name(checked_sum))
         want = b.data + math.fsum(wi.data * xi for wi, xi in zip(w, x))
-        if not isinstance(out, Value) or not _close(out.data, want):
-            return f"with {n} weights and {n} inputs, the sum is wrong"
-        out.backward()
+        if not _close(out.data, want):
+            return f"{where}, the sum is wrong"
+        _run(out.backward, where=where, who="backward() on its result")
         if not all(_close(wi.grad, xi) for wi, xi in zip(w, x)) or not _close(b.grad, 1.0):
             return "the gradients of the weights and bias are wrong"
         for m in (n + 1, n - 1):
             try:
-                checked_sum(w, [1.0] * m, b)
+                _run(checked_sum, w, [1.0] * m, b, expect=Exception)
             except ValueError as error:
                 if str(n) not in str(error) or str(m) not in str(error):
                     return f"the ValueError for {n} weights and {m} inputs should say both"
             except Exception as error:
-                return f"{n} weights and {m} inputs raised {type(error).__name__}, not ValueError"
+                return f"{n} weights and {m} inputs raised {_error_text(error)}, not a ValueError"
             else:
                 return f"{n} weights and {m} inputs went through without an error"
     return None
@@ -373,13 +537,13 @@ def _weighted_problem(checked_sum):
 
 def check_weighted(checked_sum):
     """Exercise 6.2: checked_sum(w, x, b) is b + sum(w * x), refusing mismatched lengths."""
-    problem = _weighted_problem(checked_sum)
+    problem = _first_problem(_weighted_problem, checked_sum)
     return _report(problem, "the right sum and gradients, and a clear error for a wrong length.")
 
 
 def _rows_and_columns(rows):
-    """The shape of a list of equal-length rows, or None."""
-    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in rows):
+    """The shape of a list (or an array) of equal-length rows, or None."""
+    if not _sized(rows) or not all(_sized(r) for r in rows):
         return None
     widths = {len(r) for r in rows}
     return (len(rows), widths.pop()) if len(widths) == 1 else None
@@ -388,13 +552,11 @@ def _rows_and_columns(rows):
 def _weight_shapes_problem(weight_shapes):
     for nin, nouts in [(3, [5, 5, 1]), *(_random_sizes(_rng) for _ in range(8))]:
         call = f"weight_shapes({nin}, {nouts})"
-        got, problem = _call(weight_shapes, nin, list(nouts))
-        if problem:
-            return f"{call}: {problem}"
+        got = _run(weight_shapes, nin, list(nouts), where=call)
         layers = _network(nin, nouts).layers
-        if not isinstance(got, (list, tuple)) or len(got) != len(layers):
-            return f"{call} should give one shape per layer, {len(layers)} of them"
+        got = _items(got, len(layers), f"{call} should give one shape per layer, {len(layers)}")
         for k, (shape, layer) in enumerate(zip(got, layers), start=1):
+            shape = _numbers(shape, ("rows", "columns"), f"{call}: layer {k}'s shape should be")
             want = (len(layer.neurons), len(layer.neurons[0].w))
             if tuple(shape) == want:
                 continue
@@ -406,7 +568,7 @@ def _weight_shapes_problem(weight_shapes):
 
 def check_weight_shapes(weight_shapes):
     """Exercise 7.1: the (rows, columns) of every layer's W in MLP(nin, nouts)."""
-    problem = _weight_shapes_problem(weight_shapes)
+    problem = _first_problem(_weight_shapes_problem, weight_shapes)
     return _report(problem, "every layer's W has the shape of its neurons' weights.")
 
 
@@ -418,7 +580,7 @@ def _product_problem(product_shape):
             (m, n), (inner, p) = [((3, 5), (5, 5)), ((2, 3), (3, 4)), ((5, 5), (3, 5))][trial]
         call = f"product_shape({(m, n)}, {(inner, p)})"
         try:
-            got = product_shape((m, n), (inner, p))
+            got = _run(product_shape, (m, n), (inner, p), expect=Exception)
         except ValueError as error:
             if inner == n:
                 return f"{call} raised ValueError, but that product is defined"
@@ -426,9 +588,10 @@ def _product_problem(product_shape):
                 return f"{call}: the ValueError should give both shapes"
             continue
         except Exception as error:
-            return f"{call} raised {type(error).__name__}: {error}"
+            return f"{call} raised {_error_text(error)}"
         if inner != n:
             return f"{call} should raise ValueError: that product is not defined"
+        got = _numbers(got, ("rows", "columns"), f"{call} should return")
         if tuple(got) != (m, p):  # the product of an m x n and an n x p matrix, as computed
             return f"{call} is wrong"
     return None
@@ -436,7 +599,7 @@ def _product_problem(product_shape):
 
 def check_product_shape(product_shape):
     """Exercise 7.2: the shape of A @ B, or a ValueError naming both shapes."""
-    problem = _product_problem(product_shape)
+    problem = _first_problem(_product_problem, product_shape)
     return _report(problem, "the right shape for every product, and a clear error when undefined.")
 
 
@@ -450,23 +613,22 @@ def _weight_grads_problem(weight_grads):
         delta = [round(_rng.uniform(-2, 2), 3) for _ in range(nout)]
         # y = sum(delta_i * z_i) sends exactly delta_i to neuron i's weighted sum
         sum((d * z for d, z in zip(delta, layer(x))), Value(0.0)).backward()
-        got, problem = _call(weight_grads, list(delta), list(x))
         where = f"for {nout} neurons reading {nin} inputs"
-        if problem:
-            return f"{where}, {problem}"
+        got = _run(weight_grads, list(delta), list(x), where=where)
         shape = _rows_and_columns(got)
         if shape != (nout, nin):
-            return f"{where}, the result should have the shape of W, {nout} x {nin}, not {shape}"
+            what = f"{shape[0]} x {shape[1]}" if shape else _what(got)
+            return f"{where}, the result should have the shape of W, {nout} x {nin}, not {what}"
         for i, (row, neuron) in enumerate(zip(got, layer.neurons)):
             for j, (mine, w) in enumerate(zip(row, neuron.w)):
-                if not _close(mine, w.grad):
+                if not _close(_number(mine, f"row {i}, column {j}"), w.grad):
                     return f"{where}, row {i}, column {j} is wrong"
     return None
 
 
 def check_weight_grads(weight_grads):
     """Exercise 7.3: weight_grads(delta, x) is the gradient of a linear layer's W."""
-    problem = _weight_grads_problem(weight_grads)
+    problem = _first_problem(_weight_grads_problem, weight_grads)
     return _report(problem, "the same gradients backward() leaves in the layer's weights.")
 
 
@@ -476,11 +638,9 @@ def _without_zeroing_problem(grads_without_zeroing):
         step_grads = [round(_rng.uniform(-2, 2), 3) for _ in range(n)]
         if trial == 0:  # the same first verdict on every run
             n, step_grads = 3, [0.5, -1.0, 2.0]
-        got, problem = _call(grads_without_zeroing, list(step_grads))
-        if problem:
-            return f"for {n} steps, {problem}"
-        if not isinstance(got, (list, tuple)) or len(got) != n:
-            return f"for {n} steps, return {n} numbers, one per step"
+        got = _run(grads_without_zeroing, list(step_grads), where=f"for {n} steps")
+        should = f"for {n} steps, {_name(grads_without_zeroing)} should return"
+        got = _numbers(got, [f"after step {k}" for k in range(n)], should)
         p = Value(1.0)
         for k, (g, mine) in enumerate(zip(step_grads, got)):
             (p * g).backward()  # one step's backward pass: it sends g to p, and nobody zeroes
@@ -491,7 +651,7 @@ def _without_zeroing_problem(grads_without_zeroing):
 
 def check_without_zeroing(grads_without_zeroing):
     """Exercise 8.1: what .grad holds after each step when gradients are never zeroed."""
-    problem = _without_zeroing_problem(grads_without_zeroing)
+    problem = _first_problem(_without_zeroing_problem, grads_without_zeroing)
     return _report(problem, "the same as .grad holds, step after step, when nothing zeroes it.")
 
 
@@ -515,9 +675,10 @@ def _train_step_problem(train_step):
             p.data = q.data = round(_rng.uniform(-1, 1), 3)
         for step in ("first", "second"):
             before = [p.data for p in mine.parameters()]
-            loss, problem = _call(train_step, mine, inputs, targets, rate)
-            if problem:
-                return f"in the {step} step, {problem}"
+            loss = _run(train_step, mine, inputs, targets, rate, where=f"in the {step} step")
+            loss = _number(loss, f"the loss {_name(train_step)} returns")
+            for p in mine.parameters():
+                _number(p.data, "every parameter's .data")
             want = _reference_step(theirs, inputs, targets, rate)
             if not _close(loss, want):
                 return f"the {step} step should return the loss before the update, as a number"
@@ -536,5 +697,5 @@ def _train_step_problem(train_step):
 
 def check_train_step(train_step):
     """Exercise 8.2: train_step(net, inputs, targets, learning_rate) is one descent step."""
-    problem = _train_step_problem(train_step)
+    problem = _first_problem(_train_step_problem, train_step)
     return _report(problem, "two steps, each exactly like the reference step.")
