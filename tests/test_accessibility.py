@@ -346,6 +346,52 @@ def test_page_loads_cleanly_reads_well_and_axe_finds_nothing_serious(
             )
 
 
+def wcag_contrast(fg: str, bg: str) -> float:
+    """WCAG 2's contrast ratio of two opaque colours given as #rrggbb."""
+
+    def luminance(colour: str) -> float:
+        c = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_contrast_axe_leaves_undecided_is_computed_or_said_unknown(tab: Page) -> None:
+    """_CONTRAST_JS on the cases axe leaves incomplete: text faded by opacity, SVG text over its
+    node's shape, text over a translucent colour, large text; over a gradient or under another
+    element, not computed."""
+    tab.set_content("""<body style="margin: 0; background: #fff">
+      <div style="opacity: 0.5; color: #616161"><span id="faded">In [1]:</span></div>
+      <svg width="200" height="40"><g><rect width="200" height="40" fill="#1e2129"/>
+        <text id="svg" x="8" y="25" font-size="14" fill="#777777">+</text></g></svg>
+      <div style="background: rgba(0, 0, 0, 0.6)"><span id="half" style="color: #fff">x</span></div>
+      <h1 id="large" style="font-size: 32px; color: #949494">y</h1>
+      <div style="background: linear-gradient(#000, #fff)"><span id="gradient">z</span></div>
+      <div style="position: relative"><span id="covered">w</span>
+        <div style="position: absolute; inset: 0; background: #eee"></div></div>
+    </body>""")
+    judged = {
+        j["target"]: j
+        for j in tab.evaluate(
+            _CONTRAST_JS, ["#faded", "#svg", "#half", "#large", "#gradient", "#covered"]
+        )
+    }
+    expected = {  # (text over background, as blended by hand; the minimum WCAG asks)
+        "#faded": ("#b0b0b0", "#ffffff", 4.5),  # 0x61 at half opacity over 0xff: 0xb0
+        "#svg": ("#777777", "#1e2129", 4.5),
+        "#half": ("#ffffff", "#666666", 4.5),  # black at 0.6 over white: 0x66
+        "#large": ("#949494", "#ffffff", 3),
+    }
+    for target, (fg, bg, needed) in expected.items():
+        got = judged[target]
+        assert got["colours"] == f"{fg} on {bg}" and got["needed"] == needed, got
+        assert got["ratio"] == pytest.approx(wcag_contrast(fg, bg), rel=1e-9), got
+    assert judged["#gradient"]["why"] == "it is over a background image or gradient (div)"
+    assert judged["#covered"]["why"] == "div is painted over it"
+
+
 def test_the_sites_stylesheets_set_no_colour_by_screen_width() -> None:
     """Why the colour rules run on the desktop only (above)."""
     for sheet in sorted((ROOT / "docs" / "assets").glob("*.css")):
