@@ -15,6 +15,11 @@ navigation drawer, sidebar and search, which are closed on a page as loaded: axe
 visible on screen at 390 px when this was written. So the colour rules on the phone would repeat
 the desktop's, and they are axe's costliest (each text element's colours and what lies under it).
 
+Where axe cannot decide a text's contrast (it marks it *incomplete*: text over an SVG shape, a
+lone symbol, a faded element), the audit computes it from the browser's colours (_CONTRAST_JS) and
+fails below WCAG's 4.5:1 (3:1 for large text); a text it cannot compute either (over an image or a
+gradient) must be listed, with why, in UNDECIDED.
+
 On the desktop the same visit runs test_browser.py's `assert_page_content` (title, MathML, footer
 links, graphs, notebook link), so no page is loaded twice for it. The step-through must work from
 the keyboard alone and announce its captions.
@@ -67,14 +72,109 @@ _TEXT_PX_JS = """() => [...document.querySelectorAll("svg.litgrad-graph g.node t
           * screen.height / own.height];
 })"""
 
-_AXE_JS = """async ([only, off]) => {
-  const options = {resultTypes: ["violations"], rules: {}};
+# The contrast axe leaves undecided ("incomplete": text over an SVG shape, a lone symbol, a
+# faded notebook prompt), computed from the browser's colours: for each element, its text colour
+# (`fill` in SVG), faded by its own and its ancestors' opacity, over what is painted under its
+# centre (elementsFromPoint, in paint order; an SVG node's shape, which precedes its text in the
+# document), down to the first opaque colour. Where something under it is an image, a gradient or
+# a pattern, or something over it paints, the contrast is not computed but `why` says so.
+_CONTRAST_JS = """targets => {
+  const rgba = text => {  // "rgb(r, g, b)" or "rgba(r, g, b, a)", else null
+    const m = /^rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)$/.exec(text);
+    return m ? [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]] : null;
+  };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3]));
+  const luminance = c => c.map(v => v / 255)
+    .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, v, i) => sum + [0.2126, 0.7152, 0.0722][i] * v, 0);
+  const name = e => e.tagName.toLowerCase() + (e.classList.length ? "." + e.classList[0] : "");
+  const paint = e => {  // what e paints behind its content: a colour, null, or why it is unknown
+    const style = getComputedStyle(e);
+    if (["IMG", "CANVAS", "VIDEO", "IFRAME", "image"].includes(e.tagName)) return `an image`;
+    if (style.backgroundImage !== "none") return `a background image or gradient`;
+    if (e instanceof SVGGeometryElement && style.fill !== "none") {
+      const fill = rgba(style.fill);
+      if (!fill) return "an SVG gradient or pattern";
+      fill[3] *= parseFloat(style.fillOpacity) * parseFloat(style.opacity);
+      return fill[3] ? fill : null;
+    }
+    const colour = rgba(style.backgroundColor);
+    return colour && colour[3] ? colour : null;
+  };
+  const judge = e => {
+    const style = getComputedStyle(e);
+    const fg = rgba(e instanceof SVGElement ? style.fill : style.color);
+    if (!fg) return {why: "its text is painted with a gradient or pattern"};
+    if (e instanceof SVGElement) fg[3] *= parseFloat(style.fillOpacity);
+    e.scrollIntoView({block: "center", inline: "center", behavior: "instant"});
+    const box = e.getBoundingClientRect();
+    const stack = document.elementsFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+    const at = stack.findIndex(other => other.contains(e));  // e, or the ancestor hit
+    if (at < 0) return {why: "it is not under its own centre"};
+    const under = [e];  // its own background first
+    for (const [i, other] of stack.entries()) {
+      if (e.contains(other)) continue;
+      if (i > at || other.contains(e) || (stack[at].contains(other)
+          && e.compareDocumentPosition(other) & Node.DOCUMENT_POSITION_PRECEDING)) {
+        under.push(other);
+      } else if (paint(other)) return {why: `${name(other)} is painted over it`};
+    }
+    const layers = [];
+    let base = document.documentElement;
+    for (const other of under) {
+      const colour = paint(other);
+      if (typeof colour === "string") return {why: `it is over ${colour} (${name(other)})`};
+      if (colour) layers.push(colour);
+      if (colour && colour[3] === 1) { base = other; break; }
+    }
+    for (let a = e; a && !a.contains(base); a = a.parentElement) {
+      fg[3] *= parseFloat(getComputedStyle(a).opacity);  // fades the text, not what is under
+    }
+    let bg = [255, 255, 255];  // the canvas, if nothing under the text is opaque
+    for (const layer of layers.reverse()) bg = over(layer, bg);
+    const text = over(fg, bg);
+    const [hi, lo] = [luminance(text), luminance(bg)].sort((a, b) => b - a);
+    const matrix = e instanceof SVGGraphicsElement ? e.getScreenCTM() : null;  // rendered size
+    const px = parseFloat(style.fontSize) * (matrix ? Math.hypot(matrix.a, matrix.b) : 1);
+    const large = px >= 24 || (px >= 18.66 && parseInt(style.fontWeight) >= 700);  // WCAG's
+    const hex = c => "#" + c.map(v => Math.round(v).toString(16).padStart(2, "0")).join("");
+    return {ratio: (hi + 0.05) / (lo + 0.05), needed: large ? 3 : 4.5,
+            colours: `${hex(text)} on ${hex(bg)}`};
+  };
+  const [x, y] = [scrollX, scrollY];
+  const judged = targets.map(target => {
+    const e = document.querySelector(target);
+    return {target, ...(e ? judge(e) : {why: "its selector finds nothing"})};
+  });
+  scrollTo({left: x, top: y, behavior: "instant"});
+  return judged;
+}"""
+
+# axe's violations, and two of our own from the contrast it could not decide (_CONTRAST_JS): the
+# nodes computed below WCAG's minimum, as serious; those not computable, with why, as "undecided".
+_AXE_JS = (
+    """async ([only, off]) => {
+  const options = {resultTypes: ["violations", "incomplete"], rules: {}};
   if (only) options.runOnly = only;
   for (const rule of off) options.rules[rule] = {enabled: false};
   const result = await axe.run(document, options);
-  return result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+  const found = result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
     targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+  const undecided = result.incomplete.filter(r => r.id === "color-contrast")
+    .flatMap(r => r.nodes.map(n => n.target.join(" ")));
+  const judged = ("""
+    + _CONTRAST_JS
+    + """)(undecided);
+  const low = judged.filter(j => j.ratio < j.needed).map(j =>
+    `${j.target}: ${j.ratio.toFixed(2)}:1 < ${j.needed}:1, ${j.colours}`);
+  const unknown = judged.filter(j => j.why).map(j => `${j.target}: ${j.why}`);
+  if (low.length) found.push({id: "color-contrast (computed)", impact: "serious",
+                              nodes: low.length, targets: low.slice(0, 3)});
+  if (unknown.length) found.push({id: "color-contrast (undecided)", impact: "undecided",
+                                  nodes: unknown.length, targets: unknown});
+  return found;
 }"""
+)
 
 # No transitions: axe would measure colours half-way through one (a palette switch, or Material's
 # navigation changing its colours when the screen widens from phone to desktop).
@@ -141,6 +241,18 @@ def axe_violations(
 
 def serious(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["impact"] in ("serious", "critical")]
+
+
+def undecided(violations: list[dict]) -> list[str]:
+    """Each text whose contrast was left undecided, and why (_AXE_JS)."""
+    return sorted(t for v in violations if v["impact"] == "undecided" for t in v["targets"])
+
+
+# (page, size, palette) -> the texts whose contrast neither axe nor _CONTRAST_JS can decide, each
+# `selector: why`. None today: axe's undecided texts are Graphviz's labels over their node's
+# shape, MathML's lone operators, matplotlib's tick labels and the notebook's prompts, all over
+# plain colours. A new one fails until it is looked at (screenshots) and listed here, with why.
+UNDECIDED: dict[tuple[str, str, str], list[str]] = {}
 
 
 def open_at(tab: Page, base: str, page: str, size: str) -> None:
@@ -229,6 +341,55 @@ def test_page_loads_cleanly_reads_well_and_axe_finds_nothing_serious(
         for scheme in ("light", "dark"):
             bad = serious(seen[scheme])
             assert not bad, f"{page} at {size}, {scheme}: {json.dumps(bad, indent=1)}"
+            assert undecided(seen[scheme]) == UNDECIDED.get((page, size, scheme), []), (
+                f"{page} at {size}, {scheme}: a contrast neither axe nor _CONTRAST_JS decides"
+            )
+
+
+def wcag_contrast(fg: str, bg: str) -> float:
+    """WCAG 2's contrast ratio of two opaque colours given as #rrggbb."""
+
+    def luminance(colour: str) -> float:
+        c = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_contrast_axe_leaves_undecided_is_computed_or_said_unknown(tab: Page) -> None:
+    """_CONTRAST_JS on the cases axe leaves incomplete: text faded by opacity, SVG text over its
+    node's shape, text over a translucent colour, large text; over a gradient or under another
+    element, not computed."""
+    tab.set_content("""<body style="margin: 0; background: #fff">
+      <div style="opacity: 0.5; color: #616161"><span id="faded">In [1]:</span></div>
+      <svg width="200" height="40"><g><rect width="200" height="40" fill="#1e2129"/>
+        <text id="svg" x="8" y="25" font-size="14" fill="#777777">+</text></g></svg>
+      <div style="background: rgba(0, 0, 0, 0.6)"><span id="half" style="color: #fff">x</span></div>
+      <h1 id="large" style="font-size: 32px; color: #949494">y</h1>
+      <div style="background: linear-gradient(#000, #fff)"><span id="gradient">z</span></div>
+      <div style="position: relative"><span id="covered">w</span>
+        <div style="position: absolute; inset: 0; background: #eee"></div></div>
+    </body>""")
+    judged = {
+        j["target"]: j
+        for j in tab.evaluate(
+            _CONTRAST_JS, ["#faded", "#svg", "#half", "#large", "#gradient", "#covered"]
+        )
+    }
+    expected = {  # (text over background, as blended by hand; the minimum WCAG asks)
+        "#faded": ("#b0b0b0", "#ffffff", 4.5),  # 0x61 at half opacity over 0xff: 0xb0
+        "#svg": ("#777777", "#1e2129", 4.5),
+        "#half": ("#ffffff", "#666666", 4.5),  # black at 0.6 over white: 0x66
+        "#large": ("#949494", "#ffffff", 3),
+    }
+    for target, (fg, bg, needed) in expected.items():
+        got = judged[target]
+        assert got["colours"] == f"{fg} on {bg}" and got["needed"] == needed, got
+        assert got["ratio"] == pytest.approx(wcag_contrast(fg, bg), rel=1e-9), got
+    assert judged["#gradient"]["why"] == "it is over a background image or gradient (div)"
+    assert judged["#covered"]["why"] == "div is painted over it"
 
 
 def test_the_sites_stylesheets_set_no_colour_by_screen_width() -> None:
@@ -410,8 +571,11 @@ def main(site: Path, pages: list[str]) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     moderate: dict[str, int] = {}
-    print("| page | size | smallest graph text (px) | serious+critical light / dark | moderate |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| page | size | smallest graph text (px) | serious+critical light / dark | moderate "
+        "| contrast undecided |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = chromium.new_context(color_scheme="light").new_page()
@@ -422,9 +586,10 @@ def main(site: Path, pages: list[str]) -> None:
                 for v in mod:
                     moderate[v["id"]] = moderate.get(v["id"], 0) + v["nodes"]
                 ids = sorted({v["id"] for s in ("light", "dark") for v in serious(found[s])})
+                unknown = [t for s in ("light", "dark") for t in undecided(found[s])]
                 print(
                     f"| {page} | {size} | {found['text']} | {bad[0]} / {bad[1]} {ids} |"
-                    f" {sum(v['nodes'] for v in mod)} |"
+                    f" {sum(v['nodes'] for v in mod)} | {len(unknown)} {unknown[:3]} |"
                 )
         chromium.close()
     server.shutdown()
