@@ -374,6 +374,14 @@ def test_an_edited_example_shows_its_last_lines_value_as_a_notebook_does(
     blocked = [e for e in runner.visit.errors if "Blocked script execution in 'about:srcdoc'" in e]
     assert len(blocked) == 1, runner.visit.errors  # the sandbox's own report of what it stopped
     runner.visit.errors.remove(blocked[0])
+
+    # A Graphviz node's URL becomes a link in the SVG: kept as an <a>, without its javascript:.
+    linked = "\nimport graphviz\ng = graphviz.Digraph()\ng.node('a', URL='javascript:void 0')\ng"
+    assert run(tab, number, code + linked).startswith("Done")
+    links = box.locator("svg.litgrad-graph a").evaluate_all(
+        "links => links.map(a => a.getAttribute('xlink:href') ?? a.getAttribute('href'))"
+    )
+    assert links == [None]
     reset(tab, number)
     runner.visit.check()
 

@@ -145,6 +145,7 @@
         "<style>body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: #000; }</style>" +
         shown.html;
       frame.addEventListener("load", () => {
+        frame.style.height = "0"; // else its height is at least the frame's default 150 px
         frame.style.height = `${frame.contentDocument.documentElement.scrollHeight}px`;
       });
       card.appendChild(frame);
