@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import browser_session
+import graphviz
 import pytest
 from browser_session import display, free_graphs_iteratively, render_markdown, run_cells
 
@@ -139,6 +140,8 @@ def test_a_drawing_shows_as_a_graph_and_html_and_svg_as_jupyter_prefers_them():
     graph = display(draw_graph(a * a))["graph"]
     assert graph.startswith('<svg class="litgrad-graph" role="img" aria-label="')
     assert graph.count('class="node"') == 3  # a, a * a and the * between them
+    source = display(graphviz.Source("digraph { a -> b }"))["graph"]  # no text alternative: ours
+    assert source.startswith('<svg class="litgrad-graph" role="img" aria-label="A drawing by')
     assert display(Both()) == {"html": "<b>html</b>"}
     assert display(Svg()) == {"svg": "<svg></svg>"}
     assert display(None) is None
