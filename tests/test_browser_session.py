@@ -1,17 +1,52 @@
 """tools/browser_session.py, the runner's Python half, run here in CPython (the browser tests run it
-under Pyodide): a page's examples in one namespace, errors, skipped cells, Markdown output, and
-the worker's iterative freeing of graphs."""
+under Pyodide): a page's examples in one namespace, errors, skipped cells, Markdown output, what
+an edited example's last expression shows, and the worker's iterative freeing of graphs."""
 
 from __future__ import annotations
 
+import builtins
+import importlib.machinery
 import json
 import sys
+from pathlib import Path
 
 import browser_session
+import graphviz
 import pytest
-from browser_session import free_graphs_iteratively, render_markdown, run_cells
+from browser_session import display, free_graphs_iteratively, render_markdown, run_cells
 
-from litgrad import Value
+from litgrad import Value, draw_graph
+
+# Pyodide's own Python packages, in the standard library it ships: run_cells runs each example
+# through its pyodide.code.eval_code, which is pure Python, so CPython runs the very same file.
+PYODIDE_STDLIB = Path(__file__).resolve().parents[1] / "node_modules/pyodide/python_stdlib.zip"
+
+
+class _PyodideFinder:
+    """Imports `pyodide` and `_pyodide` (only those) from Pyodide's standard library zip."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] in ("pyodide", "_pyodide"):
+            return importlib.machinery.PathFinder.find_spec(name, path or [str(PYODIDE_STDLIB)])
+        return None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def pyodide_code():
+    """`pyodide.code` importable for this module's tests, and gone after them: other tests in this
+    process must not take CPython for Pyodide."""
+    sys.meta_path.insert(0, _PyodideFinder)
+    try:
+        from pyodide.code import eval_code
+
+        assert PYODIDE_STDLIB.name in eval_code.__code__.co_filename  # not some other pyodide
+        yield
+    finally:
+        sys.meta_path.remove(_PyodideFinder)
+        for name in [n for n in sys.modules if n.partition(".")[0] in ("pyodide", "_pyodide")]:
+            del sys.modules[name]
+        vars(builtins).pop("___EvalCodeResultException", None)  # set by _pyodide._base
 
 
 def run(*cells: dict) -> list[dict]:
@@ -70,6 +105,52 @@ def test_markdown_output_is_rendered_with_math_as_mathml():
 def test_display_math_becomes_a_block():
     html = render_markdown("Before\n\n\\[\na + b\n\\]\n")
     assert '<div class="arithmatex"><math' in html and 'display="block"' in html
+
+
+def test_an_edited_examples_last_expression_shows_as_in_a_notebook():
+    results = run(
+        {"code": "from litgrad import Value\nx = Value(2.0)\nprint('hi')\nx * 3", "display": True},
+        {"code": "x * 3", "display": False},  # as the page wrote it: only what it prints
+        {"code": "x * 3;", "display": True},  # a trailing semicolon hides it, as in IPython
+        {"code": "print('<svg></svg>')", "display": True},  # print returns None: nothing more
+        {"code": "x = 1", "display": True},  # a statement has no value
+    )
+    assert results[0] == {"printed": "hi\n", "display": {"text": "Value(data=6.0, grad=0.0)"}}
+    assert results[1:] == [
+        {"printed": ""},
+        {"printed": ""},
+        {"printed": "<svg></svg>\n"},
+        {"printed": ""},
+    ]
+
+
+def test_a_drawing_shows_as_a_graph_and_html_and_svg_as_jupyter_prefers_them():
+    class Both:
+        def _repr_html_(self):
+            return "<b>html</b>"
+
+        def _repr_svg_(self):
+            return "<svg></svg>"
+
+    class Svg:
+        def _repr_svg_(self):
+            return "<svg></svg>", {"isolated": True}  # IPython's (data, metadata)
+
+    a = Value(2.0, label="a")
+    graph = display(draw_graph(a * a))["graph"]
+    assert graph.startswith('<svg class="litgrad-graph" role="img" aria-label="')
+    assert graph.count('class="node"') == 3  # a, a * a and the * between them
+    source = display(graphviz.Source("digraph { a -> b }"))["graph"]  # no text alternative: ours
+    assert source.startswith('<svg class="litgrad-graph" role="img" aria-label="A drawing by')
+    assert display(Both()) == {"html": "<b>html</b>"}
+    assert display(Svg()) == {"svg": "<svg></svg>"}
+    assert display(None) is None
+
+
+def test_an_error_in_the_last_expression_is_the_examples():
+    (result,) = run({"code": "x = 1\nx / 0", "display": True})
+    assert 'File "<example 1>", line 2' in result["error"]
+    assert "_pyodide" not in result["error"]  # eval_code's own frames are left out too
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ each worker's tab starting its own Python.
 In order: page 1's first exercise (starter ✗, solution ✓); every notes page, 1 to 9, run whole
 by instant navigation in dark mode, with page 7's needs-numpy notes and its matmul, and Python
 fetched once for the walk; then on page 2 a gradient equal to CPython's bit for bit, the x2 edit
-that redraws the graphs and the step-through, a traceback, a 200,000-deep chain freed, Stop, and
-a million-deep tuple that stops Python.
+that redraws the graphs and the step-through, the value of an edited example's last line (a
+Value, the reader's own graph, HTML in a sandbox), a traceback, a 200,000-deep chain freed, Stop,
+and a million-deep tuple that stops Python.
 
 Every request to a host other than 127.0.0.1 fails to resolve and is recorded: none, and no
 console error, is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit;
@@ -32,6 +33,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page
+from test_accessibility import MIN_TEXT_PX, resize, smallest_graph_text
 from test_browser import (  # noqa: F401  (base_url and browser are fixtures used by name)
     NOTES_PAGES,
     Visit,
@@ -40,6 +42,8 @@ from test_browser import (  # noqa: F401  (base_url and browser are fixtures use
     screenshot,
 )
 from test_exercises import exercise_blocks
+
+from litgrad import draw_graph, to_svg
 
 pytestmark = pytest.mark.xdist_group("runner")  # one worker, so one tab and one Python, for all
 
@@ -333,6 +337,72 @@ def test_editing_x2_on_page_2_redraws_the_graphs_and_the_step_through_below(
     reset(tab, number)
     assert "x2 = Value(0.0" in code_box(tab, number).inner_text()
     assert graph_texts(tab) == before
+    runner.visit.check()
+
+
+READERS_OWN = (  # what a reader might add under the neuron: an expression of their own
+    "\nx = Value(3.0, label='x')\ny = x * x + 1\ny.label = 'y'\ny.backward()\n"
+)
+
+
+def test_an_edited_example_shows_its_last_lines_value_as_a_notebook_does(
+    runner: RunnerTab,
+) -> None:
+    """A Value by its repr, the reader's draw_graph(y) drawn as the page's graphs are, printed SVG
+    as text, None as nothing, and _repr_html_ in a sandbox where its script does not run."""
+    tab = runner.at(2)
+    number = example_with(tab, "x2 = Value(0.0")
+    box = output_of(tab, number)
+    code = code_box(tab, number).inner_text().rstrip("\n") + READERS_OWN
+    printed = cpython_prints(code).strip()  # CPython's answers, to compare with the browser's
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(code, namespace)
+
+    def texts() -> list[str]:
+        return [text.strip() for text in box.locator(".result").all_inner_texts()]
+
+    assert run(tab, number, code + "y").startswith("Done")
+    assert box.locator(".litgrad-value").inner_text().strip() == repr(namespace["y"])
+
+    assert run(tab, number, code + "draw_graph(y)").startswith("Done")
+    graph = box.locator("svg.litgrad-graph")
+    assert graph.count() == 1 and texts() == [printed]  # a drawing, and no more text
+    expected = to_svg(draw_graph(namespace["y"])).count('class="node"')  # CPython's dot
+    assert graph.locator("g.node").count() == expected == 6  # x, 1, x*x, y and two operations
+    assert "x data 3" in " ".join(graph.text_content().split())
+    assert graph.evaluate("svg => svg.parentElement.classList.contains('litgrad-scroll')")
+    assert smallest_graph_text(tab) >= MIN_TEXT_PX["desktop"]  # the page's graphs and this one
+    shot(tab, "runner-readers-own-graph-desktop")
+    resize(tab, "phone")
+    assert smallest_graph_text(tab) >= MIN_TEXT_PX["phone"]
+    shot(tab, "runner-readers-own-graph-phone")
+    resize(tab, "desktop")
+
+    assert run(tab, number, code + "print(to_svg(draw_graph(y)))").startswith("Done")
+    assert box.locator("svg").count() == 0 and "<svg class=" in box.inner_text()
+
+    assert run(tab, number, code + "y.backward()").startswith("Done")  # None: nothing shown
+    assert texts() == [printed] and box.locator("svg, iframe, img").count() == 0
+
+    shown = "<b>bold</b><script>parent.document.title = 'ran'</script>"
+    html = f'\nclass Bold:\n    def _repr_html_(self):\n        return "{shown}"\nBold()'
+    assert run(tab, number, code + html).startswith("Done")
+    frame = box.locator("iframe[sandbox='allow-same-origin']")
+    assert frame.content_frame.locator("b").inner_text() == "bold"
+    assert tab.title() != "ran"
+    blocked = [e for e in runner.visit.errors if "Blocked script execution in 'about:srcdoc'" in e]
+    assert len(blocked) == 1, runner.visit.errors  # the sandbox's own report of what it stopped
+    runner.visit.errors.remove(blocked[0])
+
+    # A Graphviz node's URL becomes a link in the SVG: kept as an <a>, without its javascript:.
+    linked = "\nimport graphviz\ng = graphviz.Digraph()\ng.node('a', URL='javascript:void 0')\ng"
+    assert run(tab, number, code + linked).startswith("Done")
+    links = box.locator("svg.litgrad-graph a").evaluate_all(
+        "links => links.map(a => a.getAttribute('xlink:href') ?? a.getAttribute('href'))"
+    )
+    assert links == [None]
+    reset(tab, number)
     runner.visit.check()
 
 

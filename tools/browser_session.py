@@ -4,7 +4,8 @@ docs/assets/runner-worker.js imports this module under Pyodide (tools/runtime_as
 and the tests import it in CPython. `run_cells` executes the examples in order in one fresh
 namespace, as markdown-exec runs a page's session, and returns what each printed: text, the
 Markdown of a hidden block rendered to HTML (math as MathML, as tools/mathml.py does at build),
-or the traceback of the example that failed, after which nothing more runs.
+or the traceback of the example that failed, after which nothing more runs. An example the reader
+edited also shows the value of its last line, if that is an expression, as a notebook does.
 """
 
 from __future__ import annotations
@@ -82,22 +83,60 @@ def free_graphs_iteratively(value_class: type) -> None:
     value_class.__del__ = _free_operands_later
 
 
-def _traceback(error: BaseException) -> str:
-    """The traceback from the example's own frames down (this module's frames left out)."""
+def _traceback(error: BaseException, runner_files: set[str]) -> str:
+    """The traceback from the example's own frames down (the runner's frames left out)."""
     tb = error.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename in runner_files:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(error), error, tb))
 
 
-def run_cells(cells_json: str, on_cell=None) -> str:
-    """Run `[{"code", "output", "skip"}, ...]` in order; JSON list of results, one per cell run.
+def display(value) -> dict | None:
+    """What a notebook shows for an example's last expression, as the runner shows it.
 
-    A result has `printed` (stdout and stderr), `html` for Markdown output, `error` (a
+    None shows nothing. A Graphviz graph (`draw_graph`'s, or the reader's own) becomes `graph`,
+    the `<svg>` of litgrad's `to_svg`, drawn by viz.js like the page's graphs. Otherwise, as
+    Jupyter prefers them: `html` from `_repr_html_`, `svg` from `_repr_svg_`, else `text`, the
+    repr. docs/assets/runner.js shows html and svg where they cannot run a script.
+    """
+    if value is None:
+        return None
+    import graphviz
+
+    if isinstance(value, (graphviz.Graph, graphviz.Digraph, graphviz.Source)):
+        from litgrad import to_svg
+
+        # draw_graph's text alternative, else the graph's tooltip, as to_svg finds them; a
+        # Source has neither, and no graph_attr, so to_svg gets one of ours.
+        alt = getattr(value, "litgrad_alt", None) or getattr(value, "graph_attr", {}).get("tooltip")
+        return {"graph": to_svg(value, alt or "A drawing by Graphviz: the example's last value")}
+    for kind, method in (("html", "_repr_html_"), ("svg", "_repr_svg_")):
+        shown = getattr(value, method, None)
+        shown = shown() if callable(shown) else None
+        if isinstance(shown, tuple):  # IPython's (data, metadata) form
+            shown = shown[0]
+        if isinstance(shown, str):
+            return {kind: shown}
+    return {"text": repr(value)}
+
+
+def run_cells(cells_json: str, on_cell=None) -> str:
+    """Run `[{"code", "output", "skip", "display"}, ...]` in order; JSON list of results, one per
+    cell run.
+
+    A result has `printed` (stdout and stderr), `html` for Markdown output, `display` for a cell
+    marked display whose last line is an expression with a value (see `display`), `error` (a
     traceback) for the cell that raised, or `skipped` for a cell marked skip. Cells after an
     error are not run and have no result. `on_cell(number)` is called before each cell runs: if
     Python itself dies (a stack overflow in the browser), the worker still knows where.
+
+    Each cell runs through Pyodide's `eval_code`, which returns the value of a last expression
+    (none after a trailing semicolon, as in IPython). The tests run the same module in CPython,
+    from the Pyodide the site serves (tests/test_browser_session.py).
     """
+    from pyodide.code import eval_code
+
+    runner_files = {__file__, eval_code.__code__.co_filename}
     cells = json.loads(cells_json)
     namespace: dict = {"__name__": "__main__"}
     results: list[dict] = []
@@ -114,12 +153,20 @@ def run_cells(cells_json: str, on_cell=None) -> str:
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                exec(compile(source, filename, "exec"), namespace)
+                mode = "last_expr" if cell.get("display") else "none"
+                value = eval_code(
+                    source, namespace, filename=filename, return_mode=mode, dedent=False
+                )
+                shown = display(value)  # a repr may print, or fail: the example's too
             result = {"printed": printed.getvalue()}
             if cell.get("output") == "markdown":
                 result["html"] = render_markdown(result["printed"])
+            if shown is not None:
+                result["display"] = shown
         except BaseException as error:  # SystemExit and KeyboardInterrupt too: report, go on
-            results.append({"printed": printed.getvalue(), "error": _traceback(error)})
+            results.append(
+                {"printed": printed.getvalue(), "error": _traceback(error, runner_files)}
+            )
             break
         results.append(result)
     return json.dumps(results)

@@ -1,7 +1,8 @@
 // The in-browser runner: every example whose code a notes page shows can be edited and run. A run
 // executes the page's examples in order, as the build does (tools/runner_cells.py recorded them
 // in the page, between marker elements), with the reader's edits, and replaces what the edited
-// example and every example after it printed: text, graphs, the step-through, Markdown.
+// example and every example after it printed: text, graphs, the step-through, Markdown. An
+// example the reader edited also shows the value of its last line, as a notebook does.
 // Python runs in a Web Worker (runner-worker.js), started on the first Run only; one per tab,
 // kept across Material's instant navigation; Stop ends it and the next Run starts a new one.
 (function () {
@@ -95,6 +96,63 @@
     });
   }
 
+  // The value of an edited example's last line (tools/browser_session.py, display). None of it may
+  // run a script in the page: it is the reader's object, but its HTML or SVG may come from anywhere.
+  const GRAPHVIZ_ELEMENTS = new Set(
+    ["svg", "g", "title", "polygon", "polyline", "ellipse", "path", "text", "a", "image"]
+      .concat(["defs", "linearGradient", "radialGradient", "stop"])
+  );
+
+  // A Graphviz drawing (viz.js's SVG, through litgrad's to_svg) is put in the page like the built
+  // graphs, so it gets their card and sizing (graphs.js, litgrad.css). Parsing runs nothing, and
+  // only Graphviz's own elements are kept, without event attributes or links out of the drawing
+  // (a graph's URL attribute becomes a link, which could be javascript:).
+  function graphvizSvg(text) {
+    const svg = new DOMParser().parseFromString(text, "text/html").querySelector("svg");
+    if (!svg) return null;
+    for (const node of [svg, ...svg.querySelectorAll("*")]) {
+      if (!GRAPHVIZ_ELEMENTS.has(node.localName)) {
+        node.remove();
+        continue;
+      }
+      for (const { name, value } of [...node.attributes]) {
+        if (/^on/i.test(name) || (/href$/i.test(name) && !value.startsWith("#"))) node.removeAttribute(name);
+      }
+    }
+    return document.importNode(svg, true);
+  }
+
+  function shownValue(shown, number) {
+    if (shown.text !== undefined) return textBlock(shown.text, "litgrad-value");
+    if (shown.graph !== undefined) return graphvizSvg(shown.graph);
+    const card = el("div", { class: "litgrad-scroll litgrad-shown" });
+    if (shown.svg !== undefined) {
+      // As an image, SVG runs no script and loads nothing (the browser's rule for SVG images).
+      const image = el("img", { alt: `Drawing: the value of example ${number}'s last line` });
+      image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(shown.svg);
+      card.appendChild(image);
+    } else if (shown.html !== undefined) {
+      // A sandbox without allow-scripts runs no script, submits no form, opens no window; the
+      // policy inside lets it load nothing but inline styles and data: images. allow-same-origin,
+      // harmless without scripts, lets the page read its height to fit the frame to it.
+      const frame = el("iframe", {
+        sandbox: "allow-same-origin",
+        title: `HTML: the value of example ${number}'s last line`,
+      });
+      frame.srcdoc =
+        '<!DOCTYPE html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" ' +
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">" +
+        "<style>body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: #000; }</style>" +
+        shown.html;
+      frame.addEventListener("load", () => {
+        frame.style.height = "0"; // else its height is at least the frame's default 150 px
+        frame.style.height = `${frame.contentDocument.documentElement.scrollHeight}px`;
+      });
+      card.appendChild(frame);
+    }
+    return card;
+  }
+
   function setupPage() {
     const data = document.getElementById("litgrad-cells");
     if (!data || data.dataset.ready) return;
@@ -184,6 +242,11 @@
     } else if (result.printed) {
       box.appendChild(textBlock(result.printed.replace(/\n$/, ""), "litgrad-printed"));
     }
+    const shown = result.display && shownValue(result.display, cell.index + 1);
+    if (shown) {
+      box.appendChild(shown);
+      uniqueSvgIds(box, `run${runId}-cell${cell.index}-svg`);
+    }
     if (result.error) box.appendChild(textBlock(result.error.replace(/\n$/, ""), "litgrad-error"));
   }
 
@@ -213,7 +276,14 @@
     cell.controls.status.textContent = worker ? "Running…" : "Loading Python (first run)…";
     const edited = cells.filter((c) => c.editor && c.editor.innerHTML !== c.editorHtml).map((c) => c.index);
     const from = Math.min(cell.index, ...edited);
-    const request = cells.map((c) => ({ code: currentCode(c), output: c.output, skip: Boolean(c.needs) }));
+    // Only an edited example shows its last line's value: one as the page wrote it shows what the
+    // build showed, which is only what it prints (docs/running.md).
+    const request = cells.map((c) => ({
+      code: currentCode(c),
+      output: c.output,
+      skip: Boolean(c.needs),
+      display: edited.includes(c.index),
+    }));
     try {
       const reply = await execute(request);
       if (reply.fatal) {
