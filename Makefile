@@ -100,10 +100,12 @@ timings: venv graphviz node_modules/.installed
 	$(BIN)/python benchmarks/timings.py $(WHAT)
 
 # bench-browser: time the in-browser runner on the built site and write benchmarks/browser.md;
-# measure how deep a chain of values its worker frees, into benchmarks/browser_stack.md.
+# measure how deep a chain of values its worker frees, into benchmarks/browser_stack.md; time the
+# playground's training, into benchmarks/playground.md.
 bench-browser: build
 	$(BIN)/python benchmarks/browser_run.py
 	$(BIN)/python benchmarks/browser_stack.py
+	$(BIN)/python benchmarks/browser_playground.py
 
 # bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
 bench: $(VENV)/.installed-bench

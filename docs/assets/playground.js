@@ -35,7 +35,7 @@
         if (event.data.failed) {
           if (event.data.fatal) { worker.terminate(); worker = null; }
           done.reject(new Error(`Python failed: ${event.data.failed}`));
-        } else done.resolve(event.data.results);
+        } else done.resolve(event.data);
       };
       worker.onerror = (event) => {
         event.preventDefault();
@@ -47,6 +47,16 @@
       pending = { resolve, reject };
       worker.postMessage({ id: ++messages, cells: cells.map((code) => ({ code, output: "text" })) });
     });
+  }
+
+  // The only way to end a step that never returns: the next request starts a new Python.
+  function stopPython() {
+    if (!worker) return;
+    worker.terminate();
+    worker = null;
+    const stuck = pending;
+    pending = null;
+    if (stuck) stuck.reject(new Error("Stopped: the step did not finish. Python starts again on the next Train."));
   }
 
   const pyString = (text) => JSON.stringify(text); // a JSON string is a valid Python literal
@@ -69,7 +79,7 @@
       editor.setAttribute("aria-multiline", "true");
       editor.setAttribute("aria-label", "The training step: code, editable; Reset then Train uses it");
       const restore = el("button", { type: "button", class: "md-button" }, "Restore the code");
-      restore.setAttribute("aria-label", "Restore the training step's code as the page wrote it");
+      restore.setAttribute("aria-label", "Restore the code of the training step, as the page wrote it");
       restore.addEventListener("click", () => { editor.innerHTML = original; changed(); });
       editor.addEventListener("input", changed);
       const bar = el("div", { class: "litgrad-playground-codebar" });
@@ -79,7 +89,8 @@
 
     // What the page knows of the session: null until started; `stale` once a setting changed.
     let session = null;
-    let training = false;
+    let training = false; // Train was pressed and not yet paused
+    let looping = false; // the training loop runs (on Pause, until the step in progress is back)
     let stale = false;
 
     function changed() {
@@ -116,15 +127,15 @@
     function say(text) { ui.live.textContent = text; }
 
     function fail(error) {
-      training = false;
+      training = looping = false;
       ui.status.textContent = error.message;
       say(error.message);
       buttons();
     }
 
     function buttons() {
-      ui.train.disabled = training;
-      ui.step.disabled = training;
+      ui.train.disabled = training || looping;
+      ui.step.disabled = training || looping;
       ui.pause.disabled = !training;
     }
 
@@ -134,7 +145,7 @@
       codeError.replaceChildren();
       ui.status.textContent = worker ? "Starting…" : "Loading Python (the first time on this visit)…";
       const clicked = performance.now();
-      const results = await python([
+      const { results } = await python([
         code(),
         `from litgrad import playground\nprint(playground.start(train_step, ${pyString(JSON.stringify(chosen))}))`,
       ]);
@@ -157,7 +168,7 @@
 
     async function advance(steps, grid) {
       const started = performance.now();
-      const results = await python([
+      const { results, ms } = await python([
         `from litgrad import playground\nprint(playground.advance(${steps}, grid=${grid ? "True" : "False"}))`,
       ]);
       if (results[0].error) {
@@ -168,7 +179,10 @@
       }
       const state = JSON.parse(results[0].printed);
       show(state);
-      if (grid) root.dataset.redrawMs = String(Math.round(performance.now() - started));
+      if (grid) { // for the benchmark: the whole redraw, and the part of it spent in Python
+        root.dataset.redrawMs = String(Math.round(performance.now() - started));
+        root.dataset.redrawPythonMs = String(Math.round(ms));
+      }
       return state;
     }
 
@@ -181,13 +195,13 @@
     }
 
     async function ensureSession() {
-      if (!session || stale) return startSession();
+      if (!session || stale || !worker) return startSession(); // no worker: its Python was lost
       return true;
     }
 
     async function train() {
-      if (training) return;
-      training = true;
+      if (training || looping) return;
+      training = looping = true;
       buttons();
       try {
         await queue(async () => {
@@ -199,7 +213,7 @@
           }
           if (session.step % REDRAW !== 0 && session.step !== target) await advance(0, true);
           const was = training;
-          training = false;
+          training = looping = false;
           buttons();
           say(was ? `Trained to step ${session.step}. ${ui.caption.textContent}` :
             `Paused at step ${session.step}. ${ui.caption.textContent}`);
@@ -215,7 +229,7 @@
     }
 
     async function step() {
-      if (training) return;
+      if (training || looping) return;
       try {
         await queue(async () => {
           if (!(await ensureSession())) return;
@@ -228,6 +242,8 @@
     async function reset() {
       training = false;
       buttons();
+      const inFlight = pending; // a step that takes over a second more is stuck: end its Python
+      if (inFlight) setTimeout(() => { if (pending === inFlight) { session = null; stopPython(); } }, 1000);
       try {
         await queue(async () => {
           if (await startSession()) say(`Reset: a new network at step 0. ${ui.caption.textContent}`);
@@ -266,7 +282,10 @@
     buttons();
     // The benchmark's hook (benchmarks/browser_playground.py): one redraw of the boundary, timed.
     window.litgradPlayground = {
-      redraw: () => queue(async () => { await advance(0, true); return Number(root.dataset.redrawMs); }),
+      redraw: () => queue(async () => {
+        await advance(0, true);
+        return { ms: Number(root.dataset.redrawMs), python: Number(root.dataset.redrawPythonMs) };
+      }),
     };
   }
 
@@ -347,15 +366,18 @@
     const width = 480;
     const height = Math.round(Math.min(480, Math.max(240, (width * (y1 - y0)) / (x1 - x0))));
     const g = sized(ui.canvas, width, height);
+    // One pixel per grid cell, then scaled up: a single drawImage instead of size² rectangles.
     const size = state.size;
-    const cw = width / size, ch = height / size;
-    for (let j = 0; j < size; j++) {
-      for (let i = 0; i < size; i++) {
-        const s = state.grid[j * size + i];
-        g.fillStyle = rgba(s > 0 ? BLUE : ORANGE, 0.12 + 0.4 * Math.min(1, Math.abs(s)));
-        g.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5); // overlap: no seams between cells
-      }
-    }
+    const cells = new ImageData(size, size);
+    state.grid.forEach((s, index) => {
+      const rgb = s > 0 ? BLUE : ORANGE;
+      cells.data.set([rgb[0], rgb[1], rgb[2], Math.round(255 * (0.1 + 0.3 * Math.min(1, Math.abs(s))))], 4 * index);
+    });
+    const small = document.createElement("canvas");
+    small.width = small.height = size;
+    small.getContext("2d").putImageData(cells, 0, 0);
+    g.imageSmoothingEnabled = false; // square cells, as computed
+    g.drawImage(small, 0, 0, width, height);
     const ink = getComputedStyle(ui.canvas).color;
     const wrong = new Set(state.wrong);
     session.points.forEach(([x, y], index) => {
@@ -377,6 +399,8 @@
     });
   }
 
+  const fixed = (v) => (Math.abs(v) < 0.005 ? 0 : v).toFixed(2); // no "-0.00"
+
   function describe(state, session) {
     const total = session.points.length;
     const wrong = state.wrong;
@@ -388,7 +412,7 @@
     if (wrong.length) {
       const listed = wrong.slice(0, 8).map((i) => {
         const [x, y] = session.points[i];
-        return `point ${i + 1} (${session.labels[i] > 0 ? "+1" : "−1"}, at ${x.toFixed(2)}, ${y.toFixed(2)})`;
+        return `point ${i + 1} (${session.labels[i] > 0 ? "+1" : "−1"}, at ${fixed(x)}, ${fixed(y)})`;
       });
       const more = wrong.length > 8 ? `, and ${wrong.length - 8} more` : "";
       text += ` Misclassified, ringed: ${listed.join("; ")}${more}.`;
