@@ -32,11 +32,8 @@ import sys
 import threading
 from pathlib import Path
 
-from browser_run import PREFIX, Handler, verdict  # the same server as the runner's benchmark
+from browser_run import PREFIX, Handler, offline_tab, publish, verdict  # as the runner's
 from playwright.sync_api import sync_playwright
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (shared with the tests)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("playground.md")
@@ -92,19 +89,8 @@ def click_train(tab) -> float:
 
 def measure(base: str) -> tuple[dict, list[dict], list[dict], list[str]]:
     outside: list[str] = []
-
-    def route(r) -> None:
-        if r.request.url.startswith(base.split(PREFIX)[0]):
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", route)
-        tab = context.new_page()
+        browser, tab = offline_tab(playwright, outside)
         tab.goto(base + "playground/", wait_until="networkidle")
         tab.evaluate(_RECORD_JS)
         cold = train_run(tab, click_train(tab))
@@ -171,12 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| of which the scores, in Python (`predict`, median) | {redraw_python:.0f} ms | |",
         f"| requests to other hosts | {len(outside)} | 0 {verdict(len(outside), 0)} |",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    print("runs:", cold, *warm, "redraws (ms):", redraws, sep="\n")
-    if not args.no_write:
-        RESULTS.write_text(text, encoding="utf-8")
-        print(f"written to {RESULTS.relative_to(ROOT)}")
+    print("runs:", cold, *warm, "redraws (ms):", *redraws, "", sep="\n")
+    publish(lines, RESULTS, write=not args.no_write)
     return 1 if outside else 0
 
 

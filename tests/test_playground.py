@@ -39,13 +39,14 @@ def demo_step(model, points, labels, k, learning_rate=1.0, alpha=1e-4):
     scores = [model(point) for point in points]
     margins = [(1 + -y * score).relu() for y, score in zip(labels, scores)]
     params = model.parameters()
-    loss = total(margins) * (1.0 / len(margins)) + alpha * weighted_sum(params, params)
+    data_loss = total(margins) * (1.0 / len(margins))
+    loss = data_loss + alpha * weighted_sum(params, params)
     model.zero_grad()
     loss.backward()
     rate = learning_rate * max(0.1, 1.0 - 0.9 * k / 100)
     for p in params:
         p.data -= rate * p.grad
-    right = sum((score.data > 0) == (y > 0) for y, score in zip(labels, scores))
+    right = sum((s.data > 0) == (y > 0) for y, s in zip(labels, scores))
     return loss.data, right / len(labels)
 
 

@@ -56,7 +56,7 @@
     worker = null;
     const stuck = pending;
     pending = null;
-    if (stuck) stuck.reject(new Error("Stopped: the step did not finish. Python starts again on the next Train."));
+    if (stuck) stuck.reject(new Error("Stopped: the step did not finish, so its Python was ended; a new one starts."));
   }
 
   const pyString = (text) => JSON.stringify(text); // a JSON string is a valid Python literal
@@ -139,25 +139,39 @@
       ui.pause.disabled = !training;
     }
 
+    // The traceback from the reader's code down, or only its last line (the error and its
+    // message) when the reader's code is not in it: the playground's own frames say nothing.
+    function showError(where, traceback) {
+      const lines = traceback.replace(/\n$/, "").split("\n");
+      const from = lines.findIndex((line) => line.includes('File "<example 2>"'));
+      const shown = from < 0 ? lines[lines.length - 1] :
+        ["Traceback (most recent call last):", ...lines.slice(from)].join("\n");
+      const pre = el("pre");
+      pre.append(el("code", {}, shown));
+      codeError.replaceChildren(el("p", {}, `${where} raised an error:`), pre);
+      throw new Error(`${where} raised an error (shown under the code).`);
+    }
+
     async function startSession() {
       let chosen;
       try { chosen = settings(); } catch (error) { fail(error); return false; }
       codeError.replaceChildren();
-      ui.status.textContent = worker ? "Starting…" : "Loading Python (the first time on this visit)…";
+      ui.status.textContent = worker ? "Starting…" : "Loading Python…";
       const clicked = performance.now();
+      // The reader's code is example 2 of this request and keeps that name in Python's line cache
+      // (each request's cells are examples 1, 2, ...; `advance` requests have one cell only), so a
+      // traceback through it later quotes its lines.
       const { results } = await python([
+        "# the playground's session: the training step, then start()",
         code(),
         `from litgrad import playground\nprint(playground.start(train_step, ${pyString(JSON.stringify(chosen))}))`,
       ]);
       const error = results.find((r) => r.error);
       if (error) {
-        const where = results.indexOf(error) === 0 ? "Your training step" : "Starting the session";
-        const pre = el("pre");
-        pre.append(el("code", {}, error.error.replace(/\n$/, "")));
-        codeError.replaceChildren(el("p", {}, `${where} raised an error:`), pre);
-        throw new Error(`${where} raised an error (shown under the code).`);
+        const where = results.indexOf(error) === 1 ? "Your training step" : "Starting the session";
+        showError(where, error.error);
       }
-      const state = JSON.parse(results[1].printed);
+      const state = JSON.parse(results[2].printed);
       session = { settings: chosen, step: 0, losses: [], accuracies: [], points: state.points,
         labels: state.labels, startMs: performance.now() - clicked };
       stale = false;
@@ -171,12 +185,7 @@
       const { results, ms } = await python([
         `from litgrad import playground\nprint(playground.advance(${steps}, grid=${grid ? "True" : "False"}))`,
       ]);
-      if (results[0].error) {
-        const pre = el("pre");
-        pre.append(el("code", {}, results[0].error.replace(/\n$/, "")));
-        codeError.replaceChildren(el("p", {}, "The training step raised an error:"), pre);
-        throw new Error("The training step raised an error (shown under the code).");
-      }
+      if (results[0].error) showError("The training step", results[0].error);
       const state = JSON.parse(results[0].printed);
       show(state);
       if (grid) { // for the benchmark: the whole redraw, and the part of it spent in Python
@@ -332,7 +341,7 @@
     const reset = button("Reset", "Reset: a new network from the seed, at step 0, with the settings and code as they are");
     const status = el("p", { class: "litgrad-playground-status" }, "step 0 · press Train (Python loads on the first press)");
     const note = el("p", { class: "litgrad-playground-note" });
-    const live = el("p", { class: "litgrad-playground-live", role: "status" });
+    const live = el("p", { class: "litgrad-announce", role: "status" }); // heard, not seen (litgrad.css)
 
     const figure = el("figure", { class: "litgrad-playground-figure" });
     const canvas = el("canvas", { role: "img", "aria-labelledby": "litgrad-playground-caption", width: "480", height: "360" });

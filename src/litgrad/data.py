@@ -15,29 +15,25 @@ def make_moons(n=100, noise=0.1, seed=0):
     >>> all(abs(math.hypot(x, y) - 1.0) < 1e-12 for x, y in points[:2])
     True
     """
-    rng = _generator(n, noise, seed)
-    points, labels = [], []
-    for i in range(n):
+
+    def moon(rng, label):
         t = rng.uniform(0.0, math.pi)
-        if i < n // 2:
-            x, y, label = math.cos(t), math.sin(t), 1.0
-        else:
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), -1.0
-        points.append(_blur(rng, x, y, noise))
-        labels.append(label)
-    return points, labels
+        if label > 0:
+            return math.cos(t), math.sin(t)
+        return 1.0 - math.cos(t), 0.5 - math.sin(t)
+
+    return _draw(n, noise, seed, moon)
 
 
 def make_circles(n=100, noise=0.1, seed=0):
     """A ring of radius 1 labelled -1 around a ring of radius 0.5 labelled +1."""
-    rng = _generator(n, noise, seed)
-    points, labels = [], []
-    for i in range(n):
+
+    def ring(rng, label):
         t = rng.uniform(0.0, 2 * math.pi)
-        radius, label = (0.5, 1.0) if i < n // 2 else (1.0, -1.0)
-        points.append(_blur(rng, radius * math.cos(t), radius * math.sin(t), noise))
-        labels.append(label)
-    return points, labels
+        radius = 0.5 if label > 0 else 1.0
+        return radius * math.cos(t), radius * math.sin(t)
+
+    return _draw(n, noise, seed, ring)
 
 
 def make_xor(n=100, noise=0.1, seed=0):
@@ -46,44 +42,43 @@ def make_xor(n=100, noise=0.1, seed=0):
     Each point is drawn in a quadrant of its label, at least 0.1 away from the axes, before the
     noise: with no noise, the axes separate the labels with a margin.
     """
-    rng = _generator(n, noise, seed)
-    points, labels = [], []
-    for i in range(n):
-        label = 1.0 if i < n // 2 else -1.0
+
+    def quadrant(rng, label):
         x = rng.choice((-1.0, 1.0)) * rng.uniform(0.1, 1.0)
-        y = math.copysign(rng.uniform(0.1, 1.0), x * label)
-        points.append(_blur(rng, x, y, noise))
-        labels.append(label)
-    return points, labels
+        return x, math.copysign(rng.uniform(0.1, 1.0), x * label)
+
+    return _draw(n, noise, seed, quadrant)
 
 
 def make_spiral(n=100, noise=0.1, seed=0):
     """Two spiral arms, one turned half a turn from the other, each winding 1.5 times outwards."""
-    rng = _generator(n, noise, seed)
-    points, labels = [], []
-    for i in range(n):
-        label = 1.0 if i < n // 2 else -1.0
+
+    def arm(rng, label):
         r = rng.uniform(0.05, 1.0)
         t = 3 * math.pi * r + (0.0 if label > 0 else math.pi)
-        points.append(_blur(rng, r * math.cos(t), r * math.sin(t), noise))
-        labels.append(label)
-    return points, labels
+        return r * math.cos(t), r * math.sin(t)
+
+    return _draw(n, noise, seed, arm)
 
 
 DATA_SETS = {"moons": make_moons, "circles": make_circles, "xor": make_xor, "spiral": make_spiral}
 
 
-def _generator(n, noise, seed):
-    """A `random.Random(seed)` once `n` and `noise` are checked: errors that name the argument."""
+def _draw(n, noise, seed, point):
+    """`n` points, the first `n // 2` labelled +1 and the rest -1, each drawn by
+    `point(rng, label)` and moved by Gaussian noise of standard deviation `noise` on each axis;
+    the arguments are checked first, with errors that name them."""
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 2:
         raise ValueError(f"n must be an int of at least 2 (a point of each label), got {n!r}")
     if isinstance(noise, bool) or not isinstance(noise, Real) or not 0 <= noise < math.inf:
         raise ValueError(f"noise must be a number of at least 0, got {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    return random.Random(seed)
-
-
-def _blur(rng, x, y, noise):
-    """The point (x, y) moved by Gaussian noise of standard deviation `noise` on each axis."""
-    return [x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)]
+    rng = random.Random(seed)
+    points, labels = [], []
+    for i in range(n):
+        label = 1.0 if i < n // 2 else -1.0
+        x, y = point(rng, label)
+        points.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
+        labels.append(label)
+    return points, labels
