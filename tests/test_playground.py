@@ -210,25 +210,44 @@ def status(tab: Page) -> dict:
     return {"step": int(m[1]), "loss": float(m[2]), "accuracy": int(m[3])}
 
 
+def focused_name(tab: Page) -> str:
+    return tab.evaluate(
+        "() => { const e = document.activeElement;"
+        " const label = e.labels && e.labels[0].firstChild.textContent;"
+        " return e.getAttribute('aria-label') || label || ''; }"
+    )
+
+
 def test_the_moons_train_to_95_percent_offline_and_pause_stops(playground_tab):
+    """Driven from the keyboard alone, once the seed is typed in."""
     visit, tab = playground_tab
     tab.get_by_label("Seed", exact=True).fill(str(KNOWN_GOOD_SEED))
-    train = tab.get_by_role("button", name=re.compile("^Train"))
-    train.click()
+    names = []
+    for _ in range(5):  # Hidden layers, Activation, Learning rate, L2 strength, Train
+        tab.keyboard.press("Tab")
+        names.append(focused_name(tab))
+    assert names[:4] == ["Hidden layers", "Activation", "Learning rate", "L2 strength"]
+    assert names[4].startswith("Train")
+    pause = tab.get_by_role("button", name=re.compile("^Pause"))
+    # the step shown when the click arrives, not when Playwright was asked to press
+    pause.evaluate(f"b => b.addEventListener('click', () => {{ window.pausedAt = ({STEP_JS})() }})")
+    tab.keyboard.press("Enter")
+    assert focused_name(tab).startswith("Pause")  # Train is off while it trains: focus moves
     tab.wait_for_function(
         "() => / · accuracy (9[5-9]|100) %/.test("
         "document.querySelector('.litgrad-playground-status').textContent)"
     )
-    pause = tab.get_by_role("button", name=re.compile("^Pause"))
-    # the step shown when the click arrives, not when Playwright was asked to click
-    pause.evaluate(f"b => b.addEventListener('click', () => {{ window.pausedAt = ({STEP_JS})() }})")
-    pause.click()
+    tab.keyboard.press("Enter")
     paused_at = tab.evaluate("window.pausedAt")
     tab.wait_for_function(IDLE_JS)
     stopped = tab.evaluate(STEP_JS)
     assert stopped <= paused_at + 1, "Pause let more than the step in progress run"
     tab.wait_for_timeout(1000)
     assert tab.evaluate(STEP_JS) == stopped, "the step counter moved after Pause"
+    assert focused_name(tab).startswith("Train")
+    for expected in ("Step", "Reset"):  # Pause is off now, and skipped
+        tab.keyboard.press("Tab")
+        assert focused_name(tab).startswith(expected)
     shown = status(tab)
     assert shown["step"] == stopped and shown["accuracy"] >= 95 and stopped < 30
     # what the page showed is what CPython computes, step for step, from the same seed
@@ -249,7 +268,10 @@ def test_the_moons_train_to_95_percent_offline_and_pause_stops(playground_tab):
                 tab.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
                 tab.evaluate("window.litgradPlayground.redraw()")  # the ink of this palette
                 dark = "dark-" if scheme == "slate" else ""
-                screenshot(tab.locator("#litgrad-playground"), f"playground-{dark}{SIZES[size][0]}")
+                box = tab.locator("#litgrad-playground").bounding_box()
+                box["y"] += tab.evaluate("window.scrollY")  # a clip of the page, not of the view:
+                name = f"playground-{dark}{SIZES[size][0]}"  # no sticky header over the widget
+                screenshot(tab, name, full_page=True, clip=box)
         tab.evaluate(_PALETTE_JS, "default")
         tab.set_viewport_size({"width": 1280, "height": 900})
     visit.check()  # no request left 127.0.0.1, no console error

@@ -133,10 +133,13 @@
       buttons();
     }
 
+    // Train and Step wait while the loop runs; Pause is there until it ends. A keyboard user's
+    // focus moves from a button that is switched off to the one that takes its place.
     function buttons() {
-      ui.train.disabled = training || looping;
-      ui.step.disabled = training || looping;
-      ui.pause.disabled = !training;
+      const focused = document.activeElement;
+      ui.train.disabled = ui.step.disabled = looping;
+      ui.pause.disabled = !looping;
+      if (focused && focused.disabled) (focused === ui.pause ? ui.train : ui.pause).focus();
     }
 
     // The traceback from the reader's code down, or only its last line (the error and its
