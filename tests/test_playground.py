@@ -213,7 +213,7 @@ def status(tab: Page) -> dict:
 def focused_name(tab: Page) -> str:
     return tab.evaluate(
         "() => { const e = document.activeElement;"
-        " const label = e.labels && e.labels[0].firstChild.textContent;"
+        " const label = e.labels && e.labels.length ? e.labels[0].firstChild.textContent : '';"
         " return e.getAttribute('aria-label') || label || ''; }"
     )
 
