@@ -25,7 +25,16 @@
   let pending = null;
   let messages = 0;
 
+  // One message at a time, whichever page sent it (instant navigation may leave a request of the
+  // previous page's playground in flight).
+  let chain = Promise.resolve();
   function python(cells) {
+    const run = chain.then(() => send(cells));
+    chain = run.catch(() => {});
+    return run;
+  }
+
+  function send(cells) {
     if (!worker) {
       worker = new Worker(WORKER_URL, { type: "module" });
       worker.onmessage = (event) => {
@@ -198,11 +207,11 @@
       return state;
     }
 
-    // One request at a time: every action waits for the one before it.
-    let chain = Promise.resolve();
+    // One action at a time: each waits for the one before it (which may take several messages).
+    let actions = Promise.resolve();
     function queue(action) {
-      const run = chain.then(action);
-      chain = run.catch(() => {});
+      const run = actions.then(action);
+      actions = run.catch(() => {});
       return run;
     }
 
@@ -219,7 +228,7 @@
         await queue(async () => {
           if (!(await ensureSession())) return;
           const target = (Math.floor(session.step / STEPS_PER_TRAIN) + 1) * STEPS_PER_TRAIN;
-          while (training && session.step < target) {
+          while (training && root.isConnected && session.step < target) { // left the page: stop
             const next = session.step + 1;
             await advance(1, next % REDRAW === 0 || next === target);
           }
