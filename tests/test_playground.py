@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from conftest import screenshots_wanted
 from playwright.sync_api import Browser, Page
-from test_accessibility import _PALETTE_JS, SIZES, axe_violations, serious
+from test_accessibility import _PALETTE_JS, _STILL_JS, COLOUR_RULES, SIZES, axe_violations, serious
 from test_browser import Visit, base_url, browser, screenshot  # noqa: F401  (fixtures by name)
 
 from litgrad import MLP, total, weighted_sum
@@ -261,6 +261,10 @@ def test_the_moons_train_to_95_percent_offline_and_pause_stops(playground_tab):
     for i in cpython["wrong"][:8]:
         assert f"point {i + 1} (" in caption
     assert not serious(axe_violations(tab)), "axe: serious or critical violations, trained"
+    tab.evaluate(_STILL_JS)  # no colour transitions for axe to catch half-way
+    tab.evaluate(_PALETTE_JS, "slate")
+    assert not serious(axe_violations(tab, COLOUR_RULES)), "axe: colours, trained, dark"
+    tab.evaluate(_PALETTE_JS, "default")
     if screenshots_wanted():
         for scheme in ("default", "slate"):
             tab.evaluate(_PALETTE_JS, scheme)
