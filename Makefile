@@ -92,7 +92,7 @@ test: venv sysdeps node_modules/.installed
 # takes none: they are for people to look at after a change.
 screenshots: venv sysdeps node_modules/.installed
 	LITGRAD_SCREENSHOTS=1 $(BIN)/pytest -n auto --dist loadgroup tests/test_accessibility.py \
-	  tests/test_browser.py tests/test_runner_browser.py
+	  tests/test_browser.py tests/test_runner_browser.py tests/test_playground.py
 
 # timings: how long a writer waits: clean strict build, one page rebuilt by `make serve`, and
 # `make test`, each the median of three runs (benchmarks/timings.py; `make timings WHAT=build`).
