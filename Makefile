@@ -89,8 +89,7 @@ test: venv sysdeps node_modules/.installed
 
 # screenshots: the browser tests, saving what they see in build/screenshots/: every page at a 1280-px
 # desktop and a 390-px phone, light and dark (a11y/), the runner, the step-through and the playground
-# mid-training. `make test`
-# takes none: they are for people to look at after a change.
+# mid-training. `make test` takes none: they are for people to look at after a change.
 screenshots: venv sysdeps node_modules/.installed
 	LITGRAD_SCREENSHOTS=1 $(BIN)/pytest -n auto --dist loadgroup tests/test_accessibility.py \
 	  tests/test_browser.py tests/test_runner_browser.py tests/test_playground.py
