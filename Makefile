@@ -88,11 +88,11 @@ test: venv sysdeps node_modules/.installed
 	$(BIN)/pytest -n auto --dist loadgroup
 
 # screenshots: the browser tests, saving what they see in build/screenshots/: every page at a 1280-px
-# desktop and a 390-px phone, light and dark (a11y/), the runner and the step-through. `make test`
-# takes none: they are for people to look at after a change.
+# desktop and a 390-px phone, light and dark (a11y/), the runner, the step-through and the playground
+# mid-training. `make test` takes none: they are for people to look at after a change.
 screenshots: venv sysdeps node_modules/.installed
 	LITGRAD_SCREENSHOTS=1 $(BIN)/pytest -n auto --dist loadgroup tests/test_accessibility.py \
-	  tests/test_browser.py tests/test_runner_browser.py
+	  tests/test_browser.py tests/test_runner_browser.py tests/test_playground.py
 
 # timings: how long a writer waits: clean strict build, one page rebuilt by `make serve`, and
 # `make test`, each the median of three runs (benchmarks/timings.py; `make timings WHAT=build`).
@@ -100,10 +100,12 @@ timings: venv graphviz node_modules/.installed
 	$(BIN)/python benchmarks/timings.py $(WHAT)
 
 # bench-browser: time the in-browser runner on the built site and write benchmarks/browser.md;
-# measure how deep a chain of values its worker frees, into benchmarks/browser_stack.md.
+# measure how deep a chain of values its worker frees, into benchmarks/browser_stack.md; time the
+# playground's training, into benchmarks/playground.md.
 bench-browser: build
 	$(BIN)/python benchmarks/browser_run.py
 	$(BIN)/python benchmarks/browser_stack.py
+	$(BIN)/python benchmarks/browser_playground.py
 
 # bench: install the bench extra (once per pyproject.toml change) and print the benchmark table.
 bench: $(VENV)/.installed-bench

@@ -70,10 +70,9 @@ def runner_bytes(site: Path) -> tuple[int, int]:
     return raw, packed
 
 
-def time_runs(base: str) -> tuple[float, float, list[float], list[str]]:
-    """(first Run in s, of which starting Python, later Runs in s, requests refused) on page 2,
-    from an empty cache."""
-    outside: list[str] = []
+def offline_tab(playwright, outside: list[str]):
+    """(browser, tab): headless chromium at 1280 x 900 with an empty cache; each request outside
+    127.0.0.1 is refused and its address appended to `outside`."""
 
     def route(r) -> None:
         if r.request.url.startswith("http://127.0.0.1:"):
@@ -82,11 +81,18 @@ def time_runs(base: str) -> tuple[float, float, list[float], list[str]]:
             outside.append(r.request.url)
             r.abort()
 
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", route)
+    return browser, context.new_page()
+
+
+def time_runs(base: str) -> tuple[float, float, list[float], list[str]]:
+    """(first Run in s, of which starting Python, later Runs in s, requests refused) on page 2,
+    from an empty cache."""
+    outside: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", route)
-        tab = context.new_page()
+        browser, tab = offline_tab(playwright, outside)
         tab.goto(base + "notes/02-neuron/", wait_until="networkidle")
         button = tab.get_by_role("button", name=RUN, exact=True)
         status = tab.locator(".litgrad-runbar:has([aria-label='" + RUN + "']) [role=status]")
@@ -146,12 +152,17 @@ def main(argv: list[str] | None = None) -> int:
         f"| the same, gzip-compressed | {packed / 1e6:.1f} MB | |",
         f"| requests to other hosts | {len(outside)} | 0 {verdict(len(outside), 0)} |",
     ]
+    publish(lines, RESULTS, write=not args.no_write)
+    return 1 if outside else 0
+
+
+def publish(lines: list[str], results: Path, write: bool) -> None:
+    """Print the lines and, unless told not to, store them in `results`."""
     text = "\n".join(lines) + "\n"
     print(text)
-    if not args.no_write:
-        RESULTS.write_text(text, encoding="utf-8")
-        print(f"written to {RESULTS.relative_to(ROOT)}")
-    return 1 if outside else 0
+    if write:
+        results.write_text(text, encoding="utf-8")
+        print(f"written to {results.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
