@@ -45,7 +45,7 @@ def repo(tmp_path: Path) -> Path:
 def test_every_stored_file_is_listed_with_its_date(repo, monkeypatch) -> None:
     printed = run_list(repo, monkeypatch)
     items = [line for line in printed.splitlines() if line.startswith("- [")]
-    assert len(items) == 4 and all("measured on 20" in line for line in items), printed
+    assert len(items) == 5 and all("measured on 20" in line for line in items), printed
 
 
 def test_a_new_stored_file_left_out_of_the_list_fails(repo, monkeypatch) -> None:
