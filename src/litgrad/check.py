@@ -27,7 +27,7 @@ class GradCheck:
         n = len(self.analytic)
         return (
             f"gradients {verdict} central differences: largest relative error "
-            f"{self.max_error:.1e} over {n} inputs (tolerance {self.tolerance:.0e})"
+            f"{self.max_error:.1e} over {n} input{'s' * (n != 1)} (tolerance {self.tolerance:.0e})"
         )
 
 
