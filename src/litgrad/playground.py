@@ -15,8 +15,8 @@ def predict(model, points):
     """The score `model(point).data` of each point, computed on plain floats: no graph is built.
 
     The weights are read once, then each neuron is one `sum(map(mul, weights, inputs), bias)`, so
-    the result can differ from the graph's in the last bits (Python's `sum` of floats compensates
-    for rounding; the graph adds one product at a time).
+    the result can differ from the graph's in the last bits (from Python 3.12 on, `sum` of floats
+    compensates for rounding; the graph adds one product at a time).
 
     >>> random.seed(0)
     >>> model = MLP(2, [4, 1], activation="tanh")
