@@ -3,11 +3,12 @@
 Every page is opened once, in one tab per worker, on a 390x844 phone, then widened to a 1280x900
 desktop (a resize, as when a reader turns a tablet: the layout follows the width, and nothing is
 loaded again). It must load with no console error and no request outside the site; the smallest
-rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 10 CSS px
-on the phone and 11 on the desktop; and axe-core must find no serious or critical violation (the
-tests' server serves node_modules/axe-core beside the site, so the browser keeps it compiled from
-page to page). On the desktop axe runs every rule in the light palette and the colour rules in
-the dark one; on the phone, every rule but the colour ones.
+rendered text of its drawings (every text of a Graphviz graph, or of a matplotlib plot that keeps
+its text as text) must be at least 10 CSS px on the phone and 11 on the desktop; and axe-core must
+find no serious or critical violation (the tests' server serves node_modules/axe-core beside the
+site, so the browser keeps it compiled from page to page). On the desktop axe runs every rule in
+the light palette and the colour rules in the dark one; on the phone, every rule but the colour
+ones.
 
 Colours come from the palette, not from the width: the site's own stylesheets set none inside a
 width query, which a test below checks; Material's set some for narrow screens, all on its
@@ -64,13 +65,14 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_TEXT_PX = {"desktop": 11.0, "phone": 10.0}
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 
-# The rendered size of each graph's node text: its font size in SVG units times the scale from
-# SVG units to CSS px (screen box over SVG box). Hidden step-through frames have no box: skipped.
-_TEXT_PX_JS = """() => [...document.querySelectorAll("svg.litgrad-graph g.node text")].flatMap(t=>{
-  const screen = t.getBoundingClientRect(), own = t.getBBox();
-  if (!screen.height || !own.height) return [];
-  return [parseFloat(t.getAttribute("font-size") || getComputedStyle(t).fontSize)
-          * screen.height / own.height];
+# The rendered size of every text in each drawing, Graphviz's or matplotlib's (a node's record, a
+# cluster's title, a tick label and its exponent): its font size in SVG units times the scale from
+# SVG units to CSS px (the screen matrix's, rotation aside). Hidden step-through frames: skipped.
+_TEXT_PX_JS = """() => [...document.querySelectorAll(
+    "svg:is(.litgrad-graph, .litgrad-plot) :is(text, tspan)")].flatMap(t => {
+  if (!t.getClientRects().length || !t.textContent.trim()) return [];
+  const m = t.getScreenCTM();
+  return [parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c))];
 })"""
 
 # The contrast axe leaves undecided ("incomplete": text over an SVG shape, a lone symbol, a
