@@ -68,12 +68,22 @@ COLOUR_RULES = ("color-contrast", "link-in-text-block")
 # The rendered size of every text in each drawing, Graphviz's or matplotlib's (a node's record, a
 # cluster's title, a tick label and its exponent): its font size in SVG units times the scale from
 # SVG units to CSS px (the screen matrix's, rotation aside). Hidden step-through frames: skipped.
-_TEXT_PX_JS = """() => [...document.querySelectorAll(
-    "svg:is(.litgrad-graph, .litgrad-plot) :is(text, tspan)")].flatMap(t => {
-  if (!t.getClientRects().length || !t.textContent.trim()) return [];
-  const m = t.getScreenCTM();
-  return [parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c))];
-})"""
+# A plot whose text matplotlib drew as outlines (the notebook's) has no text to measure: its
+# smallest font as declared (to_svg's --litgrad-font, pt, over --litgrad-width, pt) stands for it.
+_TEXT_PX_JS = """() => [...document.querySelectorAll("svg:is(.litgrad-graph, .litgrad-plot)")]
+  .flatMap(svg => {
+    if (!svg.getClientRects().length) return [];
+    const texts = [...svg.querySelectorAll("text, tspan")].filter(t => t.textContent.trim());
+    if (!texts.length) {
+      const style = getComputedStyle(svg), font = style.getPropertyValue("--litgrad-font");
+      return font ? [parseFloat(font) * svg.getBoundingClientRect().width
+                     / parseFloat(style.getPropertyValue("--litgrad-width"))] : [];
+    }
+    return texts.filter(t => t.getClientRects().length).map(t => {
+      const m = t.getScreenCTM();
+      return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    });
+  })"""
 
 # The contrast axe leaves undecided ("incomplete": text over an SVG shape, a lone symbol, a
 # faded notebook prompt), computed from the browser's colours: for each element, its text colour
