@@ -23,7 +23,9 @@ gradient) must be listed, with why, in UNDECIDED.
 
 On the desktop the same visit runs test_browser.py's `assert_page_content` (title, MathML, footer
 links, graphs, notebook link), so no page is loaded twice for it. The step-through must work from
-the keyboard alone and announce its captions.
+the keyboard alone and announce its captions. Every control of page 2 and the playground, tabbed
+to and pointed at in both palettes, keeps its text at 4.5:1 (an icon at 3:1) and shows a focus
+ring of 3:1 on what surrounds it: states axe never sees, as it audits the page at rest.
 
 With LITGRAD_SCREENSHOTS=1 (`make screenshots`), each page is saved at both sizes in both palettes
 as build/screenshots/a11y/[dark-]<size>-<page>.png: the pictures to look at after a change.
