@@ -3,11 +3,12 @@
 Every page is opened once, in one tab per worker, on a 390x844 phone, then widened to a 1280x900
 desktop (a resize, as when a reader turns a tablet: the layout follows the width, and nothing is
 loaded again). It must load with no console error and no request outside the site; the smallest
-rendered text of its graphs (from the bounding boxes of `g.node text`) must be at least 10 CSS px
-on the phone and 11 on the desktop; and axe-core must find no serious or critical violation (the
-tests' server serves node_modules/axe-core beside the site, so the browser keeps it compiled from
-page to page). On the desktop axe runs every rule in the light palette and the colour rules in
-the dark one; on the phone, every rule but the colour ones.
+rendered text of its drawings (every text of a Graphviz graph, or of a matplotlib plot that keeps
+its text as text) must be at least 10 CSS px on the phone and 11 on the desktop; and axe-core must
+find no serious or critical violation (the tests' server serves node_modules/axe-core beside the
+site, so the browser keeps it compiled from page to page). On the desktop axe runs every rule in
+the light palette and the colour rules in the dark one; on the phone, every rule but the colour
+ones.
 
 Colours come from the palette, not from the width: the site's own stylesheets set none inside a
 width query, which a test below checks; Material's set some for narrow screens, all on its
@@ -22,7 +23,9 @@ gradient) must be listed, with why, in UNDECIDED.
 
 On the desktop the same visit runs test_browser.py's `assert_page_content` (title, MathML, footer
 links, graphs, notebook link), so no page is loaded twice for it. The step-through must work from
-the keyboard alone and announce its captions.
+the keyboard alone and announce its captions. Every control of page 2 and the playground, tabbed
+to and pointed at in both palettes, keeps its text at 4.5:1 (an icon at 3:1) and shows a focus
+ring of 3:1 on what surrounds it: states axe never sees, as it audits the page at rest.
 
 With LITGRAD_SCREENSHOTS=1 (`make screenshots`), each page is saved at both sizes in both palettes
 as build/screenshots/a11y/[dark-]<size>-<page>.png: the pictures to look at after a change.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -63,14 +67,25 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_TEXT_PX = {"desktop": 11.0, "phone": 10.0}
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
 
-# The rendered size of each graph's node text: its font size in SVG units times the scale from
-# SVG units to CSS px (screen box over SVG box). Hidden step-through frames have no box: skipped.
-_TEXT_PX_JS = """() => [...document.querySelectorAll("svg.litgrad-graph g.node text")].flatMap(t=>{
-  const screen = t.getBoundingClientRect(), own = t.getBBox();
-  if (!screen.height || !own.height) return [];
-  return [parseFloat(t.getAttribute("font-size") || getComputedStyle(t).fontSize)
-          * screen.height / own.height];
-})"""
+# The rendered size of every text in each drawing, Graphviz's or matplotlib's (a node's record, a
+# cluster's title, a tick label and its exponent): its font size in SVG units times the scale from
+# SVG units to CSS px (the screen matrix's, rotation aside). Hidden step-through frames: skipped.
+# A plot whose text matplotlib drew as outlines (the notebook's) has no text to measure: its
+# smallest font as declared (to_svg's --litgrad-font, pt, over --litgrad-width, pt) stands for it.
+_TEXT_PX_JS = """() => [...document.querySelectorAll("svg:is(.litgrad-graph, .litgrad-plot)")]
+  .flatMap(svg => {
+    if (!svg.getClientRects().length) return [];
+    const texts = [...svg.querySelectorAll("text, tspan")].filter(t => t.textContent.trim());
+    if (!texts.length) {
+      const style = getComputedStyle(svg), font = style.getPropertyValue("--litgrad-font");
+      return font ? [parseFloat(font) * svg.getBoundingClientRect().width
+                     / parseFloat(style.getPropertyValue("--litgrad-width"))] : [];
+    }
+    return texts.filter(t => t.getClientRects().length).map(t => {
+      const m = t.getScreenCTM();
+      return parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+    });
+  })"""
 
 # The contrast axe leaves undecided ("incomplete": text over an SVG shape, a lone symbol, a
 # faded notebook prompt), computed from the browser's colours: for each element, its text colour
@@ -407,6 +422,132 @@ def test_the_sites_stylesheets_set_no_colour_by_screen_width() -> None:
             assert not re.search(r"(^|[;{\s])(color|background|fill|stroke|border)", block), (
                 f"{sheet.name}: {query[0]} sets a colour; run the colour rules on the phone too"
             )
+
+
+# --- Every control's focused and hovered state, in both palettes ---------------------------------
+
+# The control `e` as the reader sees it in its present state (focused or hovered): its text's (or
+# icon's) contrast from _CONTRAST_JS's judge, 3:1 enough for an icon without text (WCAG 1.4.11);
+# and, when focused, its focus ring: outline style and width, and its colour's contrast with the
+# first opaque background behind the control (the ring is drawn around it, on that background).
+# Material's palette toggle is a hidden radio button whose label shows the focus: the label is
+# measured. `kind` names the control for the report: its tag, classes and name.
+_CONTROL_JS = (
+    """([selector, focused]) => {
+  let e = selector ? document.querySelector(selector) : document.activeElement;
+  if (e === document.body) return null;  // tabbed past the last control
+  const at = e.outerHTML.slice(0, 200);
+  if (e.matches(".md-option")) e = e.nextElementSibling;
+  const name = e.getAttribute("aria-label") || e.getAttribute("title") || e.textContent.trim();
+  const classes = [...e.classList].filter(c => c !== "focus-visible").join(".");
+  const kind = `${e.tagName.toLowerCase()}.${classes} "${name.slice(0, 24)}"`;
+  // One of each kind per palette is judged: Reset example 3 stands for every Reset.
+  const key = [document.body.dataset.mdColorScheme, e.tagName, classes,
+               name.replace(/\\d+/g, "N")].join(" ");
+  const known = window.litgradControls ??= new Set();
+  if (focused && known.has(key)) return {at, known: true};
+  known.add(key);
+  e.setAttribute("data-litgrad-control", "");
+  const judged = ("""
+    + _CONTRAST_JS
+    + """)(["[data-litgrad-control]"])[0];
+  e.removeAttribute("data-litgrad-control");
+  const rgba = text => (/rgba?\\(([\\d.]+), ([\\d.]+), ([\\d.]+)(?:, ([\\d.]+))?\\)/
+    .exec(text) || []).slice(1).map(v => v === undefined ? 1 : +v);
+  const luminance = c => c.slice(0, 3).map(v => v / 255)
+    .map(v => v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
+    .reduce((sum, v, i) => sum + [0.2126, 0.7152, 0.0722][i] * v, 0);
+  let behind = [255, 255, 255, 1];
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    const c = rgba(getComputedStyle(a).backgroundColor);
+    if (c.length && c[3] === 1) { behind = c; break; }
+  }
+  const style = getComputedStyle(e), ring = rgba(style.outlineColor);
+  const over = ring.slice(0, 3).map((v, i) => v * ring[3] + behind[i] * (1 - ring[3]));
+  const [hi, lo] = [luminance(over), luminance(behind)].sort((a, b) => b - a);
+  return {at, kind, icon: !e.textContent.trim(), ...judged,
+          ring: focused ? {style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+                           ratio: (hi + 0.05) / (lo + 0.05)} : null};
+}"""
+)
+# One control of each kind on screen, for the pointer: a selector for each (marked here).
+_HOVER_TARGETS_JS = """() => {
+  const kinds = [".md-header__button.md-logo", "label.md-header__button",
+    ".md-typeset .md-button--primary", ".md-typeset .md-button:not(.md-button--primary)",
+    ".md-code__button, .md-clipboard", ".md-nav__link[href]", ".md-footer__link",
+    ".litgrad-controls button"];
+  return kinds.flatMap((kind, i) => {
+    const e = [...document.querySelectorAll(kind)].find(e => e.checkVisibility()
+      && e.getBoundingClientRect().width && !e.disabled);
+    if (!e) return [];
+    e.setAttribute("data-litgrad-hover", i);
+    return [`[data-litgrad-hover="${i}"]`];
+  });
+}"""
+CONTROL_PAGES = ["notes/02-neuron.md", "playground.md"]
+
+
+def control_problems(state: dict, how: str) -> list[str]:
+    """What is wrong with one control's measured state (_CONTROL_JS), in words."""
+    kind, problems = f"{state['kind']} {how}", []
+    if state["kind"].startswith("div.md-search__scrollwrap"):
+        return []  # the search results' box, empty until the reader types (Material's search)
+    if "why" in state:
+        return [f"{kind}: contrast not computed, {state['why']}"]
+    needed = 3 if state["icon"] else state["needed"]
+    if state["ratio"] < needed:
+        problems.append(f"{kind}: {state['ratio']:.2f}:1 < {needed}:1 ({state['colours']})")
+    ring = state["ring"]
+    if state["kind"].startswith("input.md-search__input"):
+        ring = (
+            None  # focused, Material's search field opens as a panel over the page: that shows it
+        )
+    if ring is not None and (ring["style"] == "none" or ring["width"] < 1 or ring["ratio"] < 3):
+        problems.append(f"{kind}: focus ring {ring}")
+    return problems
+
+
+@pytest.mark.parametrize("page", CONTROL_PAGES)
+def test_every_control_is_readable_focused_and_hovered_in_both_palettes(
+    tab: Page, base_url: str, page: str
+) -> None:
+    """Tab through the whole page, as a keyboard reader does, then point at each kind of control
+    (button, link styled as one, navigation entry, header button, copy button): its text at least
+    4.5:1 (an icon 3:1) and a focus ring of at least 3:1 on what surrounds it (WCAG 1.4.3, 1.4.11),
+    in both palettes. Material's accent fell below both (litgrad.css, "Focus and hover")."""
+    open_at(tab, base_url, page, "desktop")
+    tab.evaluate("window.litgradControls = new Set()")
+    seen: dict[str, dict] = {}
+    problems: list[str] = []
+    for scheme in ("default", "slate"):
+        tab.evaluate(_PALETTE_JS, scheme)
+        tab.evaluate("document.activeElement.blur(); scrollTo(0, 0)")
+        first = None
+        for _ in range(400):  # every focusable element of the page, once
+            tab.keyboard.press("Tab")
+            state = tab.evaluate(_CONTROL_JS, [None, True])
+            if state is None or state["at"] == first:
+                break
+            first = first or state["at"]
+            if not state.get("known"):
+                seen[f"{scheme} {state['kind']}"] = state
+                problems += control_problems(state, f"focused, {scheme}")
+        # Hover each kind of button once: the pointer over it, nothing focused.
+        tab.evaluate("document.activeElement.blur()")
+        for selector in tab.evaluate(_HOVER_TARGETS_JS):
+            tab.locator(selector).first.scroll_into_view_if_needed()
+            tab.hover(selector)
+            state = tab.evaluate(_CONTROL_JS, [selector, False])
+            problems += control_problems(state, f"hovered, {scheme}")
+        tab.mouse.move(0, 0)
+    tab.evaluate(_PALETTE_JS, "default")
+    if os.environ.get("LITGRAD_CONTROLS"):  # the figures, for a report
+        print(
+            *(f"{k}: {v.get('ratio', 0):.2f} ring {v['ring']}" for k, v in seen.items()), sep="\n"
+        )
+    kinds = {k.split(" ", 1)[1].split(" ")[0] for k in seen}
+    assert {"button.md-button.md-button--primary", "button.md-button", "a.md-nav__link"} <= kinds
+    assert not problems, "\n".join(problems)
 
 
 # --- The drawings themselves (no browser) ---------------------------------------------------------

@@ -14,10 +14,10 @@ each worker's tab starting its own Python.
 
 In order: page 1's first exercise (starter ✗, solution ✓); every notes page, 1 to 9, run whole
 by instant navigation in dark mode, with page 7's needs-numpy notes and its matmul, and Python
-fetched once for the walk; then on page 2 a gradient equal to CPython's bit for bit, the x2 edit
-that redraws the graphs and the step-through, the value of an edited example's last line (a
-Value, the reader's own graph, HTML in a sandbox), a traceback, a 200,000-deep chain freed, Stop,
-and a million-deep tuple that stops Python.
+fetched once for the walk (what each Run printed scrollable by keyboard: axe); then on page 2 a
+gradient equal to CPython's bit for bit, the x2 edit that redraws the graphs and the step-through,
+the value of an edited example's last line (a Value, the reader's own graph, HTML in a sandbox),
+a traceback, a 200,000-deep chain freed, Stop, and a million-deep tuple that stops Python.
 
 Every request to a host other than 127.0.0.1 fails to resolve and is recorded: none, and no
 console error, is allowed in any test. Screenshots of page 2 (light, before and after the x2 edit;
@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page
-from test_accessibility import MIN_TEXT_PX, resize, smallest_graph_text
+from test_accessibility import MIN_TEXT_PX, axe_violations, resize, smallest_graph_text
 from test_browser import (  # noqa: F401  (base_url and browser are fixtures used by name)
     NOTES_PAGES,
     Visit,
@@ -249,12 +249,21 @@ def test_every_notes_page_runs_whole_after_instant_navigation_in_dark_mode(
             example = example_with(tab, "def matmul")
             run_button = tab.get_by_role("button", name=f"Run example {example} (Ctrl+Enter)")
             assert run_button.count() == 1
-        else:
-            example = int(re.search(r"\d+", buttons.last.get_attribute("aria-label"))[0])
+        else:  # the first: what every example printed is then the runner's, none the build's
+            example = int(re.search(r"\d+", buttons.first.get_attribute("aria-label"))[0])
         status = run(tab, example)
         errors = tab.locator(".litgrad-error").all_inner_texts()
         assert status.startswith("Done"), f"page {number}: {status}\n" + "\n".join(errors)
         assert not errors
+        # What a Run printed, where it scrolls, takes keyboard focus (runner.js, watchScrolling):
+        # axe's scrollable-region-focusable, on the desktop, and on page 2 on a phone too.
+        for size in ("desktop", "phone") if number == 2 else ("desktop",):
+            resize(tab, size)
+            found = axe_violations(tab, only=["scrollable-region-focusable"])
+            assert not found, f"page {number} at {size}: {found}"
+        if number == 2:  # its long printed lines scroll even on the desktop
+            assert tab.locator(".litgrad-output pre > code[tabindex='0']").count() >= 1
+        resize(tab, "desktop")
         if number == 7:
             assert "3 x 5 | c11 = " in output_of(tab, example).inner_text()
         if number <= 8:  # the folded solutions ran too, each printing its ✓ (issue 18)

@@ -77,6 +77,24 @@
     return result;
   }
 
+  // A printed block wider (or taller) than its box scrolls: then, as Material does for the page's
+  // own code blocks, it takes keyboard focus, so that a reader without a mouse can scroll it (axe:
+  // scrollable-region-focusable). Checked again whenever its width changes (a phone turned).
+  const scrolls = new ResizeObserver((entries) => {
+    for (const { target } of entries) {
+      if (target.scrollWidth > target.clientWidth || target.scrollHeight > target.clientHeight) {
+        target.tabIndex = 0;
+      } else target.removeAttribute("tabindex");
+    }
+  });
+
+  function watchScrolling(box, watch) {
+    for (const code of box.querySelectorAll("pre > code")) {
+      if (watch) scrolls.observe(code);
+      else scrolls.unobserve(code);
+    }
+  }
+
   // Graphviz numbers every drawing's ids from graph0: prefix them, as tools/unique_ids.py does.
   function uniqueSvgIds(container, prefix) {
     container.querySelectorAll("svg").forEach((svg, number) => {
@@ -233,6 +251,7 @@
     box.classList.remove("litgrad-stale");
     box.removeAttribute("title");
     if (result.skipped) return;
+    watchScrolling(box, false);
     box.replaceChildren();
     if (cell.output === "html") {
       box.innerHTML = result.printed;
@@ -248,6 +267,7 @@
       uniqueSvgIds(box, `run${runId}-cell${cell.index}-svg`);
     }
     if (result.error) box.appendChild(textBlock(result.error.replace(/\n$/, ""), "litgrad-error"));
+    watchScrolling(box, true);
   }
 
   // Python itself failed in example `reply.cell` (numbered from 1): say so there, mark the rest.
@@ -262,6 +282,7 @@
       : `Python in your browser failed in this example: ${reply.failed}`;
     if (failed.index >= from) failed.box.replaceChildren(textBlock(text, "litgrad-error"));
     else failed.box.appendChild(textBlock(text, "litgrad-error"));
+    watchScrolling(failed.box, true);
     for (const other of cells.slice(Math.max(from, reply.cell))) {
       other.box.classList.add("litgrad-stale");
       other.box.title = `Not run: example ${reply.cell} stopped Python`;
@@ -311,7 +332,9 @@
   function resetFrom(cell, cells) {
     cell.editor.innerHTML = cell.editorHtml;
     for (const other of cells.slice(cell.index)) {
+      watchScrolling(other.box, false);
       other.box.innerHTML = other.original;
+      watchScrolling(other.box, true); // the page's copy, taken before Material made any focusable
       // The copy was taken after the step-through's script had bound it: let it bind again.
       other.box.querySelectorAll("[data-ready]").forEach((node) => delete node.dataset.ready);
       other.box.classList.remove("litgrad-stale");
